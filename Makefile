@@ -1,0 +1,97 @@
+# qscanq: see README. Every path and id comes from the conf-* files (line 1);
+# each CONF_* below may be overridden on the command line, e.g. the tests
+# build with CONF_HOME pointing into a temporary root.
+
+BUILD ?= build
+
+conf = $(shell head -n 1 conf-$(1))
+CONF_CC          ?= $(call conf,cc)
+CONF_LD          ?= $(call conf,ld)
+CONF_HOME        ?= $(call conf,home)
+CONF_QMAIL       ?= $(call conf,qmail)
+CONF_SCANDIR     ?= $(call conf,scandir)
+CONF_SCANCMD     ?= $(call conf,scancmd)
+CONF_USERS       ?= $(call conf,users)
+CONF_TRUSTED     ?= $(call conf,trusted)
+CONF_AGEOUT      ?= $(call conf,ageout)
+CONF_SCANTIMEOUT ?= $(call conf,scantimeout)
+
+ifeq ($(origin CC),default)
+CC := $(firstword $(CONF_CC))
+endif
+CFLAGS ?= $(wordlist 2,99,$(CONF_CC))
+WARN := -Wall -Wextra
+LDSTATIC ?= $(wordlist 2,99,$(CONF_LD))
+CPPFLAGS += -D_GNU_SOURCE -Isrc/include -I$(BUILD)
+SKARNET := -lskarnet
+CLAMAV := -lclamav
+
+# Programs that must start under softlimit -m 2000000: static by default.
+STATIC_PROGS := qscanq qscanq-stdin cleanq run-cleanq
+# In-process libclamav scanners: dynamic (Debian ships no libclamav.a).
+CLAM_PROGS := qscanq-clamav
+PROGS := $(STATIC_PROGS) $(CLAM_PROGS)
+TEST_HELPERS := qq-record qq-caller qq-unit
+MAN8 := $(wildcard man/*.8)
+
+LIB_SRC := $(wildcard src/lib/*.c)
+LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
+HDRS := $(wildcard src/include/qscanq/*.h) $(BUILD)/conf.h
+
+.PHONY: all clean check demo bench install setup deps FORCE
+all: $(addprefix $(BUILD)/,$(PROGS) $(TEST_HELPERS))
+
+$(BUILD)/conf.h: FORCE
+	@mkdir -p $(BUILD)/lib
+	@sh src/mkconf.sh '$(CONF_HOME)' '$(CONF_QMAIL)' '$(CONF_SCANDIR)' \
+	  '$(CONF_SCANCMD)' '$(CONF_USERS)' '$(CONF_TRUSTED)' '$(CONF_AGEOUT)' \
+	  '$(CONF_SCANTIMEOUT)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+$(BUILD)/lib/%.o: src/lib/%.c $(HDRS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(BUILD)/libqscanq.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: src/%.c $(HDRS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(BUILD)/%.o: tests/helpers/%.c $(HDRS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(addprefix $(BUILD)/,$(STATIC_PROGS) qq-record qq-unit): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libqscanq.a
+	$(CC) $(CFLAGS) $(LDSTATIC) $(LDFLAGS) -o $@ $< $(BUILD)/libqscanq.a $(SKARNET)
+
+$(BUILD)/qq-caller: $(BUILD)/qq-caller.o $(BUILD)/libqscanq.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libqscanq.a $(SKARNET)
+
+$(addprefix $(BUILD)/,$(CLAM_PROGS)): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libqscanq.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libqscanq.a $(CLAMAV) $(SKARNET)
+
+# Installs the table in src/hier.tab; DESTDIR is honoured. As root the
+# owners are set; otherwise the files are installed as the current user.
+install: all
+	sh src/install.sh '$(BUILD)' '$(DESTDIR)' '$(CONF_HOME)' '$(CONF_SCANDIR)' '$(CONF_USERS)'
+
+deps:
+	@sh tools/deps
+
+check:
+	@sh tools/deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/run
+
+demo:
+	@sh tools/deps
+	@$(MAKE) --no-print-directory all
+	@sh tools/demo
+
+bench:
+	@sh tools/deps
+	@$(MAKE) --no-print-directory all
+	@sh tools/bench
+
+clean:
+	rm -rf $(BUILD)

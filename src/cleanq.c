@@ -1,0 +1,126 @@
+/* cleanq: removes finished and stale message directories from the spool.
+   Rationale in cleanq(8). */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <skalibs/buffer.h>
+#include <skalibs/djbunix.h>
+#include <skalibs/sgetopt.h>
+#include <skalibs/strerr.h>
+#include <skalibs/tai.h>
+#include <skalibs/types.h>
+#include <qscanq/exitcodes.h>
+#include <qscanq/qscanq.h>
+#include "conf.h"
+
+#define USAGE "cleanq [ -l ] [ -s seconds ] [ -a ageout ] [ directory ]"
+#define dieusage() strerr_dieusage(ADM_USAGE, USAGE)
+
+static int logging;
+
+static void logremoval(char const *what, char const *name)
+{
+  if (!logging) return;
+  buffer_puts(buffer_1, what);
+  buffer_puts(buffer_1, name);
+  buffer_putflush(buffer_1, "\n", 1);
+}
+
+/* One pass. Returns 0 when everything that should go went. */
+static int pass(int spoolfd, char const *spool, uid_t uid, unsigned int ageout)
+{
+  int fd = dup(spoolfd);
+  DIR *dir;
+  int e = 0;
+  time_t now = time(0);
+  if (fd < 0) strerr_diefusys(ADM_TEMP, "dup ", spool);
+  dir = fdopendir(fd);
+  if (!dir) strerr_diefusys(ADM_TEMP, "opendir ", spool);
+  rewinddir(dir);
+  for (;;)
+  {
+    struct dirent *d;
+    struct stat st;
+    int stale;
+    errno = 0;
+    d = readdir(dir);
+    if (!d) { if (errno) { strerr_warnwusys("readdir ", spool); e = 1; } break; }
+    if (d->d_name[0] == '.' && (!d->d_name[1] || (d->d_name[1] == '.' && !d->d_name[2]))) continue;
+    if (!strcmp(d->d_name, "lock")) continue;
+    if (d->d_name[0] != '@') { strerr_warnw("leaving alone ", spool, "/", d->d_name, ": not a message directory"); continue; }
+    if (fstatat(spoolfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    {
+      if (errno != ENOENT) { strerr_warnwusys("stat ", spool, "/", d->d_name); e = 1; }
+      continue;
+    }
+    if (!S_ISDIR(st.st_mode)) { strerr_warnw("leaving alone ", spool, "/", d->d_name, ": not a directory"); continue; }
+    if (st.st_uid != uid) { strerr_warnw("leaving alone ", spool, "/", d->d_name, ": not owned by " QSCANQ_USER); continue; }
+    stale = 0;
+    if (st.st_mode & S_ISVTX)
+    {
+      /* In use, unless its qscanq was killed long ago. */
+      if (st.st_ctime >= now || (uint64_t)(now - st.st_ctime) <= 3 * (uint64_t)ageout) continue;
+      stale = 1;
+    }
+    if (qscanq_rmtree(spoolfd, d->d_name, uid) < 0)
+    {
+      strerr_warnwusys("remove ", spool, "/", d->d_name);
+      e = 1;
+      continue;
+    }
+    logremoval(stale ? "removed stale " : "removed ", d->d_name);
+  }
+  closedir(dir);
+  return e;
+}
+
+int main(int argc, char const *const *argv)
+{
+  unsigned int every = 0, ageout = QSCANQ_AGEOUT;
+  char const *spool = QSCANQ_SCANDIR;
+  struct stat st;
+  int fd;
+  PROG = "cleanq";
+  {
+    subgetopt l = SUBGETOPT_ZERO;
+    for (;;)
+    {
+      int opt = subgetopt_r(argc, argv, "ls:a:", &l);
+      if (opt == -1) break;
+      switch (opt)
+      {
+        case 'l': logging = 1; break;
+        case 's': if (!uint0_scan(l.arg, &every)) dieusage(); break;
+        case 'a': if (!uint0_scan(l.arg, &ageout)) dieusage(); break;
+        default: dieusage();
+      }
+    }
+    argc -= l.ind; argv += l.ind;
+  }
+  if (argc > 1) dieusage();
+  if (argc) spool = argv[0];
+
+  if (qscanq_become_qscand() < 0)
+  {
+    if (errno == EPERM) strerr_dief(ADM_USAGE, "must be run as root or " QSCANQ_USER);
+    strerr_diefusys(ADM_TEMP, "become ", QSCANQ_USER);
+  }
+  fd = open(spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) strerr_diefusys(ADM_TEMP, "open ", spool);
+  if (fstat(fd, &st) < 0) strerr_diefusys(ADM_TEMP, "stat ", spool);
+  /* Refuse a spool somebody else could have filled with traps. */
+  if (st.st_uid != getuid()) strerr_dief(ADM_USAGE, "refusing ", spool, ": not owned by " QSCANQ_USER);
+  if (st.st_mode & 0002) strerr_dief(ADM_USAGE, "refusing ", spool, ": writable by others");
+
+  for (;;)
+  {
+    int e = pass(fd, spool, st.st_uid, ageout);
+    if (!every) return e ? ADM_TEMP : 0;
+    sleep(every);
+  }
+}

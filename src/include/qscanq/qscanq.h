@@ -1,0 +1,46 @@
+/* Library of the qscanq suite: one job per file in src/lib. */
+#ifndef QSCANQ_QSCANQ_H
+#define QSCANQ_QSCANQ_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+/* A message directory name: "@" 24 hex TAI64N "." ppid hex "." n hex. */
+#define QSCANQ_NAMELEN 64
+extern size_t qscanq_msgname(char *s, pid_t ppid, unsigned int n);
+
+/* Looks NAME up in /etc/passwd (the static programs use no NSS).
+   1 found, 0 not found, -1 error (errno). */
+extern int qscanq_getpw(char const *name, uid_t *uid, gid_t *gid);
+/* 1 if the real uid may choose SCANDIR/SCANCMD, 0 if not, -1 error. */
+extern int qscanq_trusted(void);
+/* Make the process qscand for good: from root (user and group switch) or
+   from effective qscand (real and saved ids too). 0 ok, -1 error. */
+extern int qscanq_become_qscand(void);
+
+/* Splits a scanner command line in place: blanks separate, quotes group.
+   Returns the word count, or -1 (errno EINVAL: unbalanced quote,
+   E2BIG: more than max words). */
+extern int qscanq_split(char *s, char const **argv, unsigned int max);
+
+/* Closes every descriptor >= 3 except keep (-1: none). */
+extern void qscanq_closefrom(int keep);
+
+/* Removes directory NAME below the directory open at dirfd, recursively,
+   without following symbolic links, skipping (and failing on) anything
+   not owned by uid. 0 ok, -1 error. */
+extern int qscanq_rmtree(int dirfd, char const *name, uid_t uid);
+
+/* Reply modes (SPEC 3). */
+enum qscanq_verdict { VERDICT_CLEAN, VERDICT_VIRUS, VERDICT_BANNED, VERDICT_FAIL };
+/* Reports a refusal to the caller in the mode $QSCANQ_REPLY chooses and
+   returns the exit code to use. what: signature, attachment or failure
+   text; plaincode: the code for a failure in plain mode (71, 53, 54...). */
+extern int qscanq_reply(enum qscanq_verdict v, char const *what, int plaincode);
+/* The reply descriptor of the current mode, or -1. */
+extern int qscanq_replyfd(void);
+
+/* Reads up to n bytes from fd into s, stopping at EOF; -1 on error. */
+extern ssize_t qscanq_readall(int fd, char *s, size_t n);
+
+#endif

@@ -1,0 +1,132 @@
+/* qscanq: the setuid (qscand) front end. Makes the message directory,
+   runs qscanq-stdin in it, marks it finished, starts a cleanq pass.
+   The rationale is in qscanq(8). */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <skalibs/allreadwrite.h>
+#include <skalibs/djbunix.h>
+#include <skalibs/strerr.h>
+#include <skalibs/types.h>
+#include <qscanq/exitcodes.h>
+#include <qscanq/qscanq.h>
+#include "conf.h"
+
+#define MKDIR_TRIES 16
+
+static int fail(char const *step, char const *arg)
+{
+  strerr_warnwusys(step, arg);
+  return qscanq_reply(VERDICT_FAIL, "temporary failure in the virus scanner", QQ_TEMP);
+}
+
+/* A detached cleanq pass: new session, nothing of the caller's held, so
+   the caller sees EOF on its pipes as soon as we exit. */
+static void spawn_cleanq(void)
+{
+  /* Our cwd is the spool, whatever SCANDIR said: it is inherited. */
+  char const *envp[] = { "PATH=/usr/bin:/bin", "SCANDIR=.", 0 };
+  char const *argv[] = { "run-cleanq", 0 };
+  pid_t pid = fork();
+  if (pid < 0) { if (getenv("DEBUG")) strerr_warnwusys("fork for ", QSCANQ_RUNCLEANQ); return; }
+  if (pid) return;
+  setsid();
+  {
+    int fd = open("/dev/null", O_RDWR);
+    if (fd < 0) _exit(111);
+    if (fd_move(0, fd) < 0 || fd_copy(1, 0) < 0 || fd_copy(2, 0) < 0) _exit(111);
+  }
+  qscanq_closefrom(-1);
+  execve(QSCANQ_RUNCLEANQ, (char *const *)argv, (char *const *)envp);
+  _exit(111);
+}
+
+static void logline(char const *name, int code)
+{
+  char info[512];
+  char fmt[UINT_FMT];
+  ssize_t r = -1;
+  int fd = open_read("log");
+  if (fd >= 0)
+  {
+    r = qscanq_readall(fd, info, sizeof info - 1);
+    fd_close(fd);
+  }
+  if (r < 0) r = 0;
+  info[r] = 0;
+  if (r && info[r - 1] == '\n') info[r - 1] = 0;
+  fmt[uint_fmt(fmt, (unsigned int)code)] = 0;
+  strerr_warn("qscanq: ", name, ": ", r ? info : "verdict=none", " exit=", fmt);
+}
+
+int main(int argc, char const *const *argv)
+{
+  char name[QSCANQ_NAMELEN];
+  char const *scandir = QSCANQ_SCANDIR;
+  pid_t pid, ppid = getppid();
+  int wstat, code, t;
+  unsigned int i;
+  PROG = "qscanq";
+  (void)argc;
+  umask(077);
+
+  t = qscanq_trusted();
+  if (t < 0) return fail("read ", "/etc/passwd");
+  if (t)
+  {
+    char const *x = getenv("SCANDIR");
+    if (x && *x) scandir = x;
+  }
+  if (chdir(scandir) < 0) return fail("chdir to ", scandir);
+
+  /* Sticky from birth: cleanq never sees it unmarked while we work. */
+  for (i = 1;; i++)
+  {
+    qscanq_msgname(name, ppid, i);
+    if (mkdir(name, 01700) == 0) break;
+    if (errno != EEXIST || i >= MKDIR_TRIES) return fail("mkdir ", name);
+  }
+  {
+    size_t len = strlen(name);
+    char work[len + 6];
+    memcpy(work, name, len);
+    memcpy(work + len, "/work", 6);
+    if (mkdir(work, 0700) < 0) return fail("mkdir ", work);
+
+    pid = fork();
+    if (pid < 0) return fail("fork for ", QSCANQ_STDIN);
+    if (!pid)
+    {
+      if (chdir(work) < 0) _exit(QQ_TEMP);
+      execv(QSCANQ_STDIN, (char *const *)argv);
+      strerr_warnwusys("exec ", QSCANQ_STDIN);
+      _exit(QQ_TEMP);
+    }
+  }
+  while (waitpid(pid, &wstat, 0) < 0)
+    if (errno != EINTR) return fail("wait for ", QSCANQ_STDIN);
+  if (WIFEXITED(wstat)) code = WEXITSTATUS(wstat);
+  else
+  {
+    char fmt[UINT_FMT];
+    fmt[uint_fmt(fmt, (unsigned int)WTERMSIG(wstat))] = 0;
+    strerr_warnw("qscanq-stdin killed by signal ", fmt);
+    code = qscanq_reply(VERDICT_FAIL, "temporary failure in the virus scanner", QQ_TEMP);
+  }
+
+  if (getenv("QSCANQ_LOG"))
+  {
+    if (chdir(name) == 0) { logline(name, code); if (chdir("..") < 0) strerr_warnwusys("chdir to ", scandir); }
+    else strerr_warnwusys("chdir to ", name);
+  }
+  /* Finished: cleanq may take it now. A failure here only delays that
+     until the directory is stale; the message's fate is already decided. */
+  if (chmod(name, 0700) < 0) strerr_warnwusys("chmod ", name);
+  spawn_cleanq();
+  return code;
+}

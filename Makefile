@@ -27,9 +27,9 @@ SKARNET := -lskarnet
 CLAMAV := -lclamav
 
 # Programs that must start under softlimit -m 2000000: static by default.
-STATIC_PROGS := qscanq qscanq-stdin cleanq run-cleanq
+STATIC_PROGS := qscanq qscanq-stdin cleanq run-cleanq qscanq-clamd
 # In-process libclamav scanners: dynamic (Debian ships no libclamav.a).
-CLAM_PROGS := qscanq-clamav
+CLAM_PROGS := qscanq-clamav qscanq-attach
 PROGS := $(STATIC_PROGS) $(CLAM_PROGS)
 TEST_HELPERS := qq-record qq-caller qq-unit
 MAN8 := $(wildcard man/*.8)

@@ -6,6 +6,7 @@
 #include <skalibs/strerr.h>
 #include <qscanq/clam.h>
 #include <qscanq/exitcodes.h>
+#include <qscanq/qscanq.h>
 
 #define USAGE "qscanq-clamav [ -d dbdir ] [ file ]"
 #define dieusage() strerr_dieusage(SCAN_FAIL, USAGE)
@@ -47,7 +48,7 @@ int main(int argc, char const *const *argv)
   if (argc > 1) dieusage();
   name = argc ? argv[0] : "stdin";
   engine = qscanq_clam_engine(dbdir, 0);
-  fd = qscanq_clam_input(argc ? argv[0] : 0, 0);
+  fd = qscanq_regular_input(argc ? argv[0] : 0, 0);
   qscanq_clam_options(&opts);
   r = cl_scandesc(fd, name, &virname, &scanned, engine, &opts);
   if (r == CL_VIRUS) { report(name, virname ? virname : "unknown", " FOUND\n"); return SCAN_VIRUS; }

@@ -43,4 +43,10 @@ extern int qscanq_replyfd(void);
 /* Reads up to n bytes from fd into s, stopping at EOF; -1 on error. */
 extern ssize_t qscanq_readall(int fd, char *s, size_t n);
 
+/* A descriptor of a regular file holding the data to scan: file itself,
+   or fd 0 if regular, or a copy of fd 0 in tmpdir (NULL: $TMPDIR or /tmp).
+   A scanner must scan a regular file: libclamav "scans" a pipe as clean
+   without reading it. Dies with exit 2 (scanner failure) on any error. */
+extern int qscanq_regular_input(char const *file, char const *tmpdir);
+
 #endif

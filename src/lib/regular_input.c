@@ -6,10 +6,10 @@
 #include <unistd.h>
 #include <skalibs/allreadwrite.h>
 #include <skalibs/strerr.h>
-#include <qscanq/clam.h>
+#include <qscanq/qscanq.h>
 #include <qscanq/exitcodes.h>
 
-int qscanq_clam_input(char const *file, char const *tmpdir)
+int qscanq_regular_input(char const *file, char const *tmpdir)
 {
   struct stat st;
   char buf[65536];

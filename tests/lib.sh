@@ -40,7 +40,7 @@ chmod 1777 "$W"
 uid_of() { id -u "$1"; }
 gid_of() { id -g "$1"; }
 
-# qrun [-u USER] [-r FD] [-l LIMIT] [VAR=VALUE...] -- MSGFILE [qscanq-args...]
+# qrun [-u USER] [-r FD] [-l LIMIT] [VAR=VALUE...] [--] MSGFILE [qscanq-args...]
 # Runs qscanq as USER (default: the trusted caller) under qq-caller, with
 # the recording qmail-queue. Results: $EXIT, $EOF_MS, $WRITEERR; files in
 # $R: stderr, reply, and from the downstream msg, env, ids, fds, fd0.
@@ -51,14 +51,9 @@ qrun() {
       -u) user=$2; shift 2 ;;
       -r) reply="-r $2"; shift 2 ;;
       -l) limit=$2; shift 2 ;;
-      --) shift; break ;;
       *) break ;;
     esac
   done
-  vars=
-  while [ $# -gt 0 ] && [ "$1" != -- ]; do vars="$vars $1"; shift; done
-  [ "${1:-}" = -- ] && shift
-  msgf=$1; shift
   R=$(mktemp -d "$W/r.XXXXXX")
   chmod 1777 "$R"
   [ -f "$W/env" ] || envelope "$W/env"
@@ -68,14 +63,32 @@ qrun() {
   fi
   lim=
   [ -n "$limit" ] && lim="prlimit $limit --"
-  # shellcheck disable=SC2086
-  env QQ_RECORD="$R" $vars $as "$B/qq-caller" $reply -o "$R" "$msgf" "$W/env" $lim "$QSCANQ" "$@" > "$R/caller.out" 2>"$R/caller.err"
+  (
+    while :; do
+      case "${1:-}" in
+        --) shift; break ;;
+        *=*) export "$1"; shift ;;
+        *) break ;;
+      esac
+    done
+    msgf=$1; shift
+    n=$#
+    for a do
+      [ "$a" = @R@ ] && a=$R
+      set -- "$@" "$a"
+    done
+    shift $n
+    export QQ_RECORD="$R"
+    # shellcheck disable=SC2086
+    exec $as "$B/qq-caller" $reply -o "$R" "$msgf" "$W/env" $lim "$QSCANQ" "$@" > "$R/caller.out" 2>"$R/caller.err"
+  )
   EXIT=$(sed -n 's/^exit=//p' "$R/caller.out")
   EOF_MS=$(sed -n 's/^eof_ms=//p' "$R/caller.out")
   WRITEERR=$(sed -n 's/^writeerr=//p' "$R/caller.out")
 }
 
 # The recording downstream, as the last argument of qscanq.
-rec() { echo "$B/qq-record -u $(uid_of "$QT_QSCAND") \$R"; }
+# (@R@ stands for the result directory qrun makes.)
+rec() { echo "$B/qq-record -u $(uid_of "$QT_QSCAND") @R@"; }
 
 same() { cmp -s "$1" "$2"; }

@@ -63,16 +63,21 @@ int main(int argc, char **argv)
   code = atoi(argv[optind + 1]);
 
   /* Before reading anything: what did we start with? */
-  f = out("fds");
   {
+    /* Listed before we open anything ourselves. */
+    char list[4096];
+    size_t len = 0;
     DIR *d = opendir("/proc/self/fd");
     struct dirent *de;
     int self = d ? dirfd(d) : -1;
     while (d && (de = readdir(d)))
-      if (de->d_name[0] != '.' && atoi(de->d_name) != self) fprintf(f, "%s\n", de->d_name);
+      if (de->d_name[0] != '.' && atoi(de->d_name) != self && len < sizeof list - 16)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s\n", de->d_name);
     if (d) closedir(d);
+    f = out("fds");
+    fwrite(list, 1, len, f);
+    fclose(f);
   }
-  fclose(f);
   f = out("environ");
   for (char **p = environ; *p; p++) fprintf(f, "%s\n", *p);
   fclose(f);

@@ -67,13 +67,13 @@ is "$(cat "$W/code")" 54 "message read error (fd 0 a directory): 54"
 t "read error: logged" grep -q "unable to read the message" "$W/err"
 
 head -c 200000 /dev/urandom > "$W/big"
-qrun -l --fsize=100000 -- "$W/big"
+qrun -l "prlimit --fsize=100000 --" -- "$W/big"
 is "$EXIT" 53 "write error (RLIMIT_FSIZE 100000, 200000-byte message): 53"
 t "write error: nothing passed on" nothing_passed
 t "write error: logged" grep -q "unable to write msg" "$R/stderr"
 
 if need_root || [ "$(ps -u "$(id -u)" -o pid= | wc -l)" -gt 3 ]; then
-  qrun -l --nproc=1 -- "$W/clean"
+  qrun -l "prlimit --nproc=1 --" -- "$W/clean"
   is "$EXIT" 71 "fork failure in qscanq (RLIMIT_NPROC 1): 71"
   t "fork failure: nothing passed on" nothing_passed
   t "fork failure: logged" grep -q "unable to fork" "$R/stderr"
@@ -85,7 +85,7 @@ fi
 if need_root; then
   # The throwaway caller runs qq-caller and qscanq; the 3rd process is
   # qscanq-stdin and the scanner would be the 4th.
-  qrun -l --nproc=3 -- "$W/clean"
+  qrun -l "prlimit --nproc=3 --" -- "$W/clean"
   is "$EXIT" 71 "fork failure in qscanq-stdin (RLIMIT_NPROC 3): 71"
   t "fork failure for the scanner: logged" grep -q "unable to fork for scanner" "$R/stderr"
 else

@@ -40,7 +40,7 @@ chmod 1777 "$W"
 uid_of() { id -u "$1"; }
 gid_of() { id -g "$1"; }
 
-# qrun [-u USER] [-r FD] [-l LIMIT] [VAR=VALUE...] [--] MSGFILE [qscanq-args...]
+# qrun [-u USER] [-r FD] [-l PREFIX-COMMAND] [VAR=VALUE...] [--] MSGFILE [qscanq-args...]
 # Runs qscanq as USER (default: the trusted caller) under qq-caller, with
 # the recording qmail-queue. Results: $EXIT, $EOF_MS, $WRITEERR; files in
 # $R: stderr, reply, and from the downstream msg, env, ids, fds, fd0.
@@ -61,8 +61,7 @@ qrun() {
   if need_root && [ "$user" != root ]; then
     as="setpriv --reuid=$(uid_of "$user") --regid=$(gid_of "$user") --clear-groups"
   fi
-  lim=
-  [ -n "$limit" ] && lim="prlimit $limit --"
+  lim=$limit
   (
     while :; do
       case "${1:-}" in

@@ -1,0 +1,86 @@
+#!/bin/sh
+# The setuid boundary, for real: qscanq installed setuid to a throwaway
+# qscand in a temporary root, called by throwaway users.
+. "$(dirname "$0")/lib.sh"
+need_root || plan_skip_all "not root: the setuid tests need root to make throwaway users and a setuid install"
+
+Q=$QT_QSCAND
+quid=$(uid_of "$Q") qgid=$(gid_of "$Q")
+tuid=$(uid_of "$QT_TRUSTED") tgid=$(gid_of "$QT_TRUSTED")
+uuid=$(uid_of "$QT_UNTRUSTED") ugid=$(gid_of "$QT_UNTRUSTED")
+
+is "$(stat -c '%U %a' "$QSCANQ")" "$Q 4711" "qscanq is setuid $Q, mode 4711"
+is "$(stat -c '%U %a' "$QT_HOME/libexec/qscanq/qscanq-stdin")" "root 755" "qscanq-stdin is root, 755, not setuid"
+is "$(stat -c '%U %G %a' "$QT_SPOOL")" "$Q $(id -gn "$Q") 750" "spool is $Q:$Q 750"
+
+mail "$W/m"
+# The downstream: the caller's ids, for good.
+qrun -u "$QT_TRUSTED" -- "$W/m"
+is "$EXIT" 0 "trusted caller, clean message: 0"
+is "$(sed -n 1p "$R/ids")" "uid $tuid $tuid $tuid" "downstream runs as the caller (real, effective, saved uid)"
+is "$(sed -n 2p "$R/ids")" "gid $tgid $tgid $tgid" "downstream runs with the caller's gid"
+t "downstream cannot become $Q again" sh -c '[ "$(cat "$1/regain")" = "Operation not permitted" ]' x "$R"
+
+qrun -u "$QT_UNTRUSTED" -- "$W/m"
+is "$EXIT" 0 "untrusted caller, clean message: 0"
+is "$(sed -n 1p "$R/ids")" "uid $uuid $uuid $uuid" "downstream runs as the untrusted caller"
+is "$(sed -n 2p "$R/ids")" "gid $ugid $ugid $ugid" "... with its gid"
+t "... and cannot become $Q" sh -c '[ "$(cat "$1/regain")" = "Operation not permitted" ]' x "$R"
+
+# The scanner: qscand through and through, its own small world.
+mkdir -p "$W/scan"; chmod 1777 "$W/scan"
+qrun -u "$QT_TRUSTED" "SCANCMD=$B/qq-record -s $W/scan 0" -- "$W/m"
+is "$EXIT" 0 "recording scanner says clean: 0"
+is "$(sed -n 1p "$W/scan/ids")" "uid $quid $quid $quid" "scanner runs as $Q (real, effective, saved)"
+is "$(tr '\n' ' ' < "$W/scan/fds")" "0 1 2 " "scanner has fds 0 1 2 only (no envelope)"
+is "$(cat "$W/scan/fd0")" "rdonly offset 0" "scanner's fd 0 is the message, read-only"
+t "scanner saw the message" same "$W/m" "$W/scan/msg"
+is "$(sed 's/=.*//' "$W/scan/environ" | sort | tr '\n' ' ')" "PATH TMPDIR " "scanner's environment is PATH and TMPDIR"
+tmpdir=$(sed -n 's/^TMPDIR=//p' "$W/scan/environ")
+is "$(cat "$W/scan/cwd")" "$tmpdir" "scanner's cwd is TMPDIR"
+case "$tmpdir" in "$QT_SPOOL"/@*/work) r=0 ;; *) r=1 ;; esac
+ok $r "... which is the message's work directory in the spool"
+
+# Trust: SCANCMD and SCANDIR.
+mkdir -p "$W/other"; chown "$Q" "$W/other"; chmod 750 "$W/other"
+qrun -u "$QT_UNTRUSTED" "SCANCMD=/bin/sh -c 'exit 2'" -- "$W/m"
+is "$EXIT" 0 "untrusted caller's SCANCMD is ignored (the default scanner says clean)"
+{ printf 'Subject: x\n\n'; eicar; } > "$W/v"
+qrun -u "$QT_UNTRUSTED" "SCANCMD=/bin/true" -- "$W/v"
+is "$EXIT" 31 "untrusted caller cannot switch the scanner off"
+qrun -u "$QT_UNTRUSTED" "SCANDIR=$W/other" QSCANQ_LOG=1 -- "$W/m"
+is "$EXIT" 0 "untrusted caller's SCANDIR: message goes through"
+t "... in the compiled-in spool, not SCANDIR" sh -c '[ -z "$(ls -A "$1")" ]' x "$W/other"
+qrun -u "$QT_TRUSTED" "SCANCMD=/bin/sh -c 'exit 2'" -- "$W/m"
+is "$EXIT" 71 "trusted caller's SCANCMD is honoured"
+# Holding run-cleanq's lock keeps the finished directory for us to see.
+exec 9>>"$W/other/lock"; chown "$Q" "$W/other/lock"; flock -n 9
+qrun -u "$QT_TRUSTED" "SCANDIR=$W/other" -- "$W/m"
+is "$EXIT" 0 "trusted caller's SCANDIR is honoured"
+t "... the message directory is there" sh -c 'ls -d "$1"/@* >/dev/null 2>&1' x "$W/other"
+exec 9>&-
+
+# The sticky bit: set while the scanner runs, cleared after.
+exec 9>>"$QT_SPOOL/lock"; flock -n 9
+qrun -u "$QT_TRUSTED" "SCANCMD=/bin/sh -c 'stat -c %a .. > $W/scan/mode; stat -c %U:%a msg > $W/scan/msgmode'" -- "$W/m"
+is "$EXIT" 0 "scanner recorded the directory mode"
+is "$(cat "$W/scan/mode")" 1700 "the message directory is sticky (1700) while the scanner runs"
+is "$(cat "$W/scan/msgmode")" "$Q:640" "msg is $Q's, mode 640"
+d=$(ls -dt "$QT_SPOOL"/@* | head -n 1)
+is "$(stat -c '%U %a' "$d")" "$Q 700" "after qscanq exits the directory is $Q's and not sticky (700)"
+exec 9>&-
+
+# The caller's exit code arrives without waiting for run-cleanq: a slow
+# run-cleanq (3 s) must not hold the caller's stderr or reply pipe.
+rc=$QT_HOME/libexec/qscanq/run-cleanq
+mv "$rc" "$rc.real"
+printf '#!/bin/sh\nsleep 3\ntouch %s/slow-ran\nexec %s.real\n' "$W" "$rc" > "$rc"
+chmod 755 "$rc"
+qrun -u "$QT_TRUSTED" -r 6 QSCANQ_REPLY=notqmail -- "$W/m"
+is "$EXIT" 0 "with a slow run-cleanq: exit 0"
+t "stderr and the reply fd reach EOF at once (${EOF_MS} ms after exit)" [ "$EOF_MS" -lt 1000 ]
+sleep 4
+t "the slow run-cleanq did run, detached" [ -e "$W/slow-ran" ]
+mv -f "$rc.real" "$rc"
+
+done_testing

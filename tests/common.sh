@@ -22,7 +22,7 @@ mkdb() {
 mail() {
   out=$1
   {
-    printf 'From: sender@example.org\nTo: rcpt@example.net\nSubject: test\nMessage-ID: <%s@qscanq.test>\n' "$$.$tapn"
+    printf 'From: sender@example.org\nTo: rcpt@example.net\nSubject: test\nMessage-ID: <%s@qscanq.test>\n' "$$.${tapn:-0}"
     if [ $# -ge 2 ]; then
       name=${3:-$(basename "$2")}
       printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="qscanq-b"\n\n'

@@ -1,0 +1,140 @@
+#!/bin/sh
+# qscanq-clamd against real clamd instances: verdicts over FILDES and
+# INSTREAM, and every way a clamd can fail.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/clamd.sh"
+command -v clamd >/dev/null || plan_skip_all "clamd (clamav-daemon) not installed"
+
+QC=$QT_HOME/bin/qscanq-clamd
+clamd_start A "$QT/db" "AlertExceedsMax yes" || plan_skip_all "clamd would not start"
+
+eicar > "$W/eicar.com"
+{ printf 'Subject: plain\n\n'; eicar; printf '\n'; } > "$W/plain"
+mail "$W/clean"
+(cd "$W" && zip -q eicar.zip eicar.com)
+mail "$W/zip" "$W/eicar.com"
+mail "$W/zipped" "$W/eicar.zip"
+
+scan() { # scan ARGS... < input: sets CODE, OUT, ERR, SECS
+  s0=$(date +%s)
+  OUT=$(TMPDIR=$W "$QC" "$@" 2>"$W/err"); CODE=$?
+  SECS=$(( $(date +%s) - s0 ))
+  ERR=$(cat "$W/err")
+}
+
+for how in "FILDES:-s $A_sock" "INSTREAM over TCP:-s $A_tcp" "INSTREAM on the socket:-i -s $A_sock"; do
+  label=${how%%:*} args=${how#*:}
+  scan $args "$W/clean"
+  is "$CODE/$OUT" "0/msg: OK" "$label: clean mail is clean"
+  scan $args "$W/plain"
+  is "$CODE/$OUT" "1/msg: Qscanq.Test.EICAR.UNOFFICIAL FOUND" "$label: EICAR found, named"
+  scan $args "$W/zipped"
+  is "$CODE" 1 "$label: zipped EICAR in a mail found"
+  scan $args < "$W/zip"
+  is "$CODE" 1 "$label: from fd 0"
+done
+scan -s "$A_sock" < /dev/null
+is "$CODE" 0 "an empty message is clean"
+
+# Through the chain.
+qrun "SCANCMD=qscanq-clamd -s $A_sock" -- "$W/zip"
+is "$EXIT" 31 "chain, FILDES: virus refused (31)"
+qrun "SCANCMD=qscanq-clamd -s $A_tcp" -- "$W/zip"
+is "$EXIT" 31 "chain, INSTREAM: virus refused (31)"
+qrun "SCANCMD=qscanq-clamd -s $A_sock" -- "$W/clean"
+is "$EXIT" 0 "chain, FILDES: clean passes"
+t "chain: byte for byte" same "$W/clean" "$R/msg"
+if need_root; then
+  # The spool is qscand's, mode 0750: clamd (user clamav) could not open
+  # the file by name. FILDES needs no permission at all.
+  t "FILDES works although clamav cannot read the spool" sh -c '! setpriv --reuid=clamav --regid=clamav --clear-groups test -r "$1"' x "$QT_SPOOL/lock"
+else
+  skip "spool permissions: not root"
+fi
+
+# A dead server: stopped cleanly (socket gone), then killed (stale socket).
+clamd_start B "$QT/db" || true
+clamd_stop B TERM
+t "clamd B stopped cleanly: its socket is gone" [ ! -e "$W/clamd-B/clamd.sock" ]
+scan -t 5 -s "$W/clamd-B/clamd.sock" "$W/plain"
+is "$CODE" 2 "missing socket: exit 2"
+t "... at once (${SECS} s)" [ "$SECS" -le 2 ]
+t "... saying why" sh -c 'echo "$1" | grep -q "No such file"' x "$ERR"
+clamd_start C "$QT/db" || true
+Ctcp=$C_tcp
+clamd_stop C KILL
+t "clamd C killed: its socket is left behind" [ -S "$W/clamd-C/clamd.sock" ]
+scan -t 5 -s "$W/clamd-C/clamd.sock" "$W/plain"
+is "$CODE" 2 "stale socket (connection refused): exit 2"
+t "... saying why" sh -c 'echo "$1" | grep -q "Connection refused"' x "$ERR"
+scan -t 5 -s "$Ctcp" "$W/plain"
+is "$CODE" 2 "dead TCP port: exit 2"
+
+# Several servers: the dead ones are skipped, whichever comes first.
+for i in 1 2 3 4; do
+  scan -t 5 -s "$W/clamd-C/clamd.sock" -s "$W/clamd-B/clamd.sock" -s "$Ctcp" -s "$A_sock" "$W/plain"
+  is "$CODE/$OUT" "1/msg: Qscanq.Test.EICAR.UNOFFICIAL FOUND" "three dead servers and a live one, run $i: virus found"
+done
+scan -s "$Ctcp" -s "$A_tcp" "$W/clean"
+is "$CODE" 0 "first dead, second live (TCP): clean"
+
+# A server that accepts and never answers: the deadline, then the next.
+if command -v tcpserver >/dev/null; then
+  hport=$((clamd_port + 1))
+  # Own session, fds away from prove's: killed as a group below.
+  setsid tcpserver -R -H 127.0.0.1 $hport sleep 60 </dev/null >/dev/null 2>&1 & hpid=$!
+  sleep 0.5
+  scan -t 2 -s 127.0.0.1:$hport "$W/plain"
+  is "$CODE" 2 "silent server: exit 2"
+  t "... after its 2 s deadline, not later (${SECS} s)" [ "$SECS" -le 4 ]
+  scan -t 2 -s 127.0.0.1:$hport -s "$A_sock" "$W/plain"
+  is "$CODE" 1 "silent server and a live one: virus found"
+  t "... within one deadline (${SECS} s)" [ "$SECS" -le 4 ]
+  kill -- -$hpid; wait $hpid 2>/dev/null
+else
+  skip "tcpserver not installed"; skip "-"; skip "-"; skip "-"
+fi
+
+# StreamMaxLength exceeded over TCP: a failure, never a pass, even with
+# the virus past the limit.
+clamd_start D "$QT/db" "StreamMaxLength 1M" || true
+{ mail /dev/stdout; head -c 3000000 /dev/zero | tr '\0' 'a'; printf '\n'; eicar; printf '\n'; } > "$W/big-eicar"
+scan -s "$D_tcp" "$W/big-eicar"
+is "$CODE" 2 "StreamMaxLength exceeded (INSTREAM): exit 2, not clean"
+t "... clamd's reason is reported" sh -c 'echo "$1" | grep -q "size limit exceeded"' x "$ERR"
+scan -s "$D_sock" "$W/big-eicar"
+is "$CODE" 1 "the same message over FILDES (no stream limit): virus found"
+qrun "SCANCMD=qscanq-clamd -s $D_tcp" -- "$W/big-eicar"
+is "$EXIT" 71 "chain: size limit exceeded defers (71)"
+
+# Killed in the middle of a large scan: never clean.
+clamd_start E "$QT/db" "MaxFileSize 400M" "MaxScanSize 400M" "StreamMaxLength 400M" || true
+head -c 250000000 /dev/urandom > "$W/huge"
+( TMPDIR=$W "$QC" -t 60 -s "$E_sock" "$W/huge" > "$W/huge.out" 2>&1; echo $? > "$W/huge.code" ) &
+qpid=$!
+sleep 0.5
+clamd_stop E KILL
+wait $qpid
+is "$(cat "$W/huge.code")" 2 "clamd killed mid-scan (FILDES): exit 2"
+clamd_start E "$QT/db" "MaxFileSize 400M" "MaxScanSize 400M" "StreamMaxLength 400M" || true
+( TMPDIR=$W "$QC" -t 60 -s "$E_tcp" "$W/huge" > "$W/huge.out" 2>&1; echo $? > "$W/huge.code" ) &
+qpid=$!
+sleep 0.5
+clamd_stop E KILL
+wait $qpid
+is "$(cat "$W/huge.code")" 2 "clamd killed mid-stream (INSTREAM): exit 2"
+rm -f "$W/huge"
+
+# An answer that is neither OK nor FOUND is a failure.
+if command -v tcpserver >/dev/null; then
+  hport=$((hport + 1))
+  setsid tcpserver -R -H 127.0.0.1 $hport sh -c 'head -c 9 >/dev/null; printf "UNKNOWN COMMAND\0"' </dev/null >/dev/null 2>&1 & hpid=$!
+  sleep 0.5
+  scan -t 5 -s 127.0.0.1:$hport "$W/plain"
+  is "$CODE" 2 "UNKNOWN COMMAND: exit 2"
+  kill -- -$hpid; wait $hpid 2>/dev/null
+else
+  skip "tcpserver not installed"
+fi
+
+done_testing

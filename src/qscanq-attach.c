@@ -4,12 +4,15 @@
    with exit 3. Otherwise the rest of argv (another scanner) is
    chain-loaded on the same message. See qscanq-attach(8). */
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <skalibs/buffer.h>
 #include <skalibs/djbunix.h>
@@ -51,25 +54,69 @@ static void readlist(stralloc *sa, char const *file)
   stralloc_free(&raw);
 }
 
+/* libclamav rewrites the names it reports: the byte's low 7 bits, and
+   anything but a letter, digit or dot becomes _. To judge such a name, a
+   policy line is rewritten the same way (wildcard characters kept). */
+static void clamname(char *out, char const *in, size_t max, int wild)
+{
+  size_t i = 0;
+  for (; in[i] && i < max - 1; i++)
+  {
+    unsigned char c = (unsigned char)in[i] & 0x7f;
+    if (wild && strchr("*?[]!", c)) out[i] = (char)c;
+    else out[i] = (isalnum(c) || c == '.') ? (char)c : '_';
+  }
+  out[i] = 0;
+}
+
 /* A BADEXT line bans a whole name or a suffix; a PATTERNS line is a
    shell wildcard, and the last matching one decides (! allows). */
-static int banned(struct policy const *p, char const *name)
+static int banned(struct policy const *p, char const *name, int clam)
 {
   size_t nlen = strlen(name);
   int verdict = 0;
+  char buf[1024];
   for (size_t i = 0; i < p->ext.len; i += strlen(p->ext.s + i) + 1)
   {
     char const *e = p->ext.s + i;
-    size_t elen = strlen(e);
+    size_t elen;
+    if (clam) { clamname(buf, e, sizeof buf, 0); e = buf; }
+    elen = strlen(e);
     if (elen <= nlen && !strcasecmp(name + nlen - elen, e)) return 1;
   }
   for (size_t i = 0; i < p->pat.len; i += strlen(p->pat.s + i) + 1)
   {
     char const *e = p->pat.s + i;
     int neg = *e == '!';
-    if (!fnmatch(e + neg, name, FNM_CASEFOLD)) verdict = !neg;
+    if (clam) { clamname(buf, e + neg, sizeof buf, 1); e = buf; } else e += neg;
+    if (!fnmatch(e, name, FNM_CASEFOLD)) verdict = !neg;
   }
   return verdict;
+}
+
+static void ban(struct policy *p, char const *name)
+{
+  size_t n = strlen(name);
+  if (n >= sizeof p->banned) n = sizeof p->banned - 1;
+  memcpy(p->banned, name, n);
+  p->banned[n] = 0;
+}
+
+/* A name is checked whole and by its last path component (archives carry
+   paths; some mail programs send Windows paths). */
+static int check(struct policy *p, char const *name, int clam)
+{
+  char const *base = name;
+  for (char const *c = name; *c; c++) if (*c == '/' || *c == '\\') base = c + 1;
+  if (p->debug) strerr_warni("attachment name: ", name);
+  if (banned(p, name, clam) || banned(p, base, clam)) { ban(p, name); return 1; }
+  return 0;
+}
+
+static int headername(char const *name, size_t len, void *ctx)
+{
+  (void)len;
+  return check(ctx, name, 0);
 }
 
 static cl_error_t inspect(int fd, char const *type, char const **ancestors, size_t parent_size,
@@ -77,21 +124,11 @@ static cl_error_t inspect(int fd, char const *type, char const **ancestors, size
                           uint32_t attrs, void *ctx)
 {
   struct policy *p = ctx;
-  char const *base;
   (void)fd; (void)ancestors; (void)parent_size; (void)size; (void)buf; (void)attrs;
   if (!name || !*name) return CL_CLEAN;
   if (p->debug) strerr_warni("attachment: ", name, " type ", type ? type : "?");
-  /* Archive entries carry their path; the policy is about the name. */
-  base = strrchr(name, '/');
-  base = base ? base + 1 : name;
-  if (level && (banned(p, name) || banned(p, base)))
-  {
-    size_t n = strlen(name);
-    if (n >= sizeof p->banned) n = sizeof p->banned - 1;
-    memcpy(p->banned, name, n);
-    p->banned[n] = 0;
-    return CL_VIRUS;
-  }
+  /* Level 0 is the message itself, which qscanq-stdin calls msg. */
+  if (level && check(p, name, 1)) return CL_VIRUS;
   return CL_CLEAN;
 }
 
@@ -148,6 +185,20 @@ int main(int argc, char const *const *argv)
   }
   if (!tmpdir || !*tmpdir) tmpdir = "/tmp";
   fd = qscanq_regular_input(0, tmpdir);
+  if (p.ext.len || p.pat.len)
+  {
+    /* First the names as sent, straight from the MIME headers. */
+    struct stat st;
+    if (fstat(fd, &st) < 0) strerr_diefusys(SCAN_FAIL, "stat the message");
+    if (st.st_size)
+    {
+      char *m = mmap(0, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (m == MAP_FAILED) strerr_diefusys(SCAN_FAIL, "map the message");
+      qscanq_mimenames(m, (size_t)st.st_size, &headername, &p);
+      munmap(m, (size_t)st.st_size);
+    }
+  }
+  if (p.banned[0]) goto banned;
   engine = engine_for_names(tmpdir);
   cl_engine_set_clcb_file_inspection(engine, &inspect);
   qscanq_clam_options(&opts);
@@ -157,6 +208,7 @@ int main(int argc, char const *const *argv)
   r = cl_scandesc_callback(fd, "msg", &virname, &scanned, engine, &opts, &p);
   if (p.banned[0])
   {
+   banned:
     buffer_puts(buffer_1, "msg: ");
     for (char *c = p.banned; *c; c++) if (*c == '\n' || *c == '\r') *c = ' ';
     buffer_puts(buffer_1, p.banned);

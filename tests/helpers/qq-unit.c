@@ -31,6 +31,21 @@ static int split_is(char const *in, int count, char const *const *want)
   return !argv[count];
 }
 
+static char names[2048];
+static int collect(char const *name, size_t len, void *ctx)
+{
+  (void)ctx;
+  if (strlen(names) + len + 2 < sizeof names) { strncat(names, name, len); strcat(names, "|"); }
+  return 0;
+}
+
+static char const *mimenames(char const *msg)
+{
+  names[0] = 0;
+  qscanq_mimenames(msg, strlen(msg), &collect, 0);
+  return names;
+}
+
 int main(int argc, char **argv)
 {
   char name[QSCANQ_NAMELEN], name2[QSCANQ_NAMELEN];
@@ -65,6 +80,17 @@ int main(int argc, char **argv)
     strcpy(s, "$HOME `x` *");
     ok(qscanq_split(s, av, 3) == 3 && !strcmp(av[0], "$HOME") && !strcmp(av[1], "`x`") && !strcmp(av[2], "*"), "split: no expansion");
   }
+
+  /* mimenames */
+  ok(!strcmp(mimenames("Content-Type: application/octet-stream; name=\"a-b (1).exe\"\n"), "a-b (1).exe|"), "mimenames: quoted name, kept byte for byte");
+  ok(!strcmp(mimenames("content-disposition: attachment;\n\tfilename=x.scr\n"), "x.scr|"), "mimenames: folded header, token value, any case");
+  ok(!strcmp(mimenames("Content-Disposition: attachment; filename=\"=?UTF-8?B?R3LDvMOfZS5leGU=?=\"\n"), "Gr\xc3\xbc\xc3\x9f" "e.exe|"), "mimenames: RFC 2047 B");
+  ok(!strcmp(mimenames("Content-Disposition: attachment; filename=\"=?iso-8859-1?Q?R=E9sum=E9_2.exe?=\"\n"), "R\xe9sum\xe9 2.exe|"), "mimenames: RFC 2047 Q");
+  ok(!strcmp(mimenames("Content-Disposition: attachment; filename=\"=?UTF-8?Q?a?= =?UTF-8?Q?b.exe?=\"\n"), "ab.exe|"), "mimenames: adjacent encoded words join");
+  ok(!strcmp(mimenames("Content-Disposition: attachment; filename*=UTF-8''%E2%82%AC.exe\n"), "\xe2\x82\xac.exe|"), "mimenames: RFC 2231");
+  ok(!strcmp(mimenames("Content-Disposition: attachment;\n filename*0=\"long\";\n filename*1=\"name.exe\"\n"), "longname.exe|"), "mimenames: RFC 2231 continuations");
+  ok(!strcmp(mimenames("Subject: x\n\nContent-Type: text/plain\n\n--b\nContent-Type: text/plain; name=a.txt\nContent-Disposition: attachment; filename=b.pif\n"), "a.txt|b.pif|"), "mimenames: every part's headers");
+  ok(!strcmp(mimenames("Content-Type: text/plain; charset=\"x;name=no.exe\"\n"), ""), "mimenames: a ; inside a quoted value is not a parameter");
 
   /* getpw */
   {

@@ -1,0 +1,114 @@
+#!/bin/sh
+# qscanq-attach: attachment names found by libclamav's parsers, matched
+# against suffixes and wildcard patterns; chain-loading the next scanner.
+. "$(dirname "$0")/lib.sh"
+
+QA=$QT_HOME/bin/qscanq-attach
+printf '# executables\n.exe\n.SCR\n  .vbs  \nautorun.inf\n' > "$W/badext"
+printf '*.zip\n!report-*.zip\n*.js\n' > "$W/patterns"
+printf 'MZ not really\n' > "$W/prog.bin"
+printf 'hello\n' > "$W/hello.txt"
+
+run() { # run MAILFILE ARGS...: CODE OUT ERR
+  m=$1; shift
+  OUT=$(cd "$W" && TMPDIR=$W DEBUG=${DBG:-} "$QA" "$@" < "$m" 2>"$W/err"); CODE=$?
+  ERR=$(cat "$W/err")
+}
+
+cp "$W/prog.bin" "$W/invoice.exe"; mail "$W/m1" "$W/invoice.exe"
+run "$W/m1" -f "$W/badext"
+is "$CODE" 3 "invoice.exe attached: exit 3"
+is "$OUT" "msg: invoice.exe banned attachment FOUND" "... reported as PATH: NAME banned attachment FOUND"
+mail "$W/m2" "$W/prog.bin" "INVOICE.EXE"
+run "$W/m2" -f "$W/badext"
+is "$CODE" 3 "INVOICE.EXE: case-insensitive suffix"
+mail "$W/m3" "$W/prog.bin" "screen.Scr"
+run "$W/m3" -f "$W/badext"
+is "$CODE" 3 "screen.Scr against .SCR: case-insensitive both ways"
+mail "$W/m4" "$W/hello.txt" "autorun.inf"
+run "$W/m4" -f "$W/badext"
+is "$CODE" 3 "a whole name (autorun.inf)"
+mail "$W/m5" "$W/hello.txt" "exe.txt"
+run "$W/m5" -f "$W/badext"
+is "$CODE" 0 "exe.txt is not .exe: exit 0"
+
+# Inside archives and nested messages.
+mkdir -p "$W/z/dir"; cp "$W/prog.bin" "$W/z/dir/setup.exe"; cp "$W/hello.txt" "$W/z/readme.txt"
+(cd "$W/z" && zip -q -r ../inner.zip dir readme.txt)
+mail "$W/m6" "$W/inner.zip" "documents.dat"
+DBG=1 run "$W/m6" -f "$W/badext"
+is "$CODE" 3 "setup.exe inside a zip (attached as documents.dat): exit 3"
+t "... the report names it" sh -c 'echo "$1" | grep -q "setup.exe banned attachment FOUND"' x "$OUT"
+t "... DEBUG lists the names found (the archive member)" sh -c 'echo "$1" | grep -q "attachment: .*setup.exe"' x "$ERR"
+(cd "$W" && zip -q outer.zip inner.zip)
+mail "$W/m7" "$W/outer.zip" "x.bin"
+run "$W/m7" -f "$W/badext"
+is "$CODE" 3 "a zip inside a zip: exit 3"
+{
+  printf 'From: a@example.org\nSubject: fwd\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="outer"\n\n'
+  printf -- '--outer\nContent-Type: text/plain\n\nForwarded.\n--outer\nContent-Type: message/rfc822\n\n'
+  sed -n '1,$p' "$W/m1"
+  printf -- '\n--outer--\n'
+} > "$W/m8"
+run "$W/m8" -f "$W/badext"
+is "$CODE" 3 "an attachment of a forwarded (nested) message: exit 3"
+{
+  printf 'From: a@example.org\nSubject: enc\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nx\n'
+  printf -- '--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n'
+  printf 'Content-Disposition: attachment; filename="=?UTF-8?B?%s?="\n\n' "$(printf 'Rechnung.exe' | base64)"
+  base64 "$W/prog.bin"; printf -- '--b--\n'
+} > "$W/m9"
+run "$W/m9" -f "$W/badext"
+is "$CODE" 3 "an RFC 2047-encoded file name (Rechnung.exe): exit 3"
+
+# Names as sent, not as libclamav rewrites them.
+mail "$W/n1" "$W/prog.bin" "Grüße (1).exe"
+DBG=1 run "$W/n1" -f "$W/badext"
+is "$OUT" "msg: Grüße (1).exe banned attachment FOUND" "a UTF-8 name with blanks and parentheses, reported as sent"
+mail "$W/n2" "$W/hello.txt" "x.vbs"
+run "$W/n2" -f "$W/badext"
+is "$CODE" 3 "a tiny text attachment (x.vbs), which libclamav does not report, is still found"
+{
+  printf 'From: a@example.org\nSubject: 2231\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nx\n'
+  printf -- "--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment;\n filename*=UTF-8''%%E2%%82%%AC-invoice.pdf.exe\n\n"
+  printf 'TVo=\n--b--\n'
+} > "$W/n3"
+run "$W/n3" -f "$W/badext"
+is "$CODE" 3 "an RFC 2231-encoded name: exit 3"
+
+# Wildcards, the last match deciding.
+mail "$W/p1" "$W/inner.zip" "pics.zip"
+run "$W/p1" -p "$W/patterns"
+is "$CODE" 3 "pattern *.zip bans pics.zip"
+mail "$W/p2" "$W/inner.zip" "report-2026.zip"
+run "$W/p2" -p "$W/patterns"
+is "$CODE" 0 "!report-*.zip allows report-2026.zip"
+mail "$W/p3" "$W/hello.txt" "Run.JS"
+run "$W/p3" -p "$W/patterns"
+is "$CODE" 3 "*.js bans Run.JS (case-insensitive)"
+
+# Nothing banned: the next scanner runs on the same message.
+eicar > "$W/eicar.com"
+mail "$W/v" "$W/eicar.com" "notes.txt"
+run "$W/v" -f "$W/badext" "$QT_HOME/bin/qscanq-clamav" -d "$QT/db"
+is "$CODE/$OUT" "1/stdin: Qscanq.Test.EICAR.UNOFFICIAL FOUND" "nothing banned: the next scanner finds the virus"
+run "$W/m5" -f "$W/badext" "$QT_HOME/bin/qscanq-clamav" -d "$QT/db"
+is "$CODE" 0 "nothing banned, next scanner says clean: 0"
+run "$W/m5" -f "$W/badext"
+is "$CODE" 0 "no next scanner: 0"
+run "$W/m1" -f "$W/nonexistent"
+is "$CODE" 2 "unreadable list: exit 2"
+run "$W/m1" -f "$W/badext" /nonexistent/scanner
+is "$CODE" 3 "a banned name ends the scan; the next scanner is not run"
+
+# Through qscanq.
+qrun "SCANCMD=qscanq-attach -f $W/badext qscanq-clamav -d $QT/db" -- "$W/m6"
+is "$EXIT" 31 "chain: zipped setup.exe refused (31)"
+t "chain: nothing passed on" [ ! -e "$R/msg" ]
+qrun "SCANCMD=qscanq-attach -f $W/badext qscanq-clamav -d $QT/db" -- "$W/v"
+is "$EXIT" 31 "chain: virus behind the policy refused (31)"
+qrun "SCANCMD=qscanq-attach -f $W/badext qscanq-clamav -d $QT/db" -- "$W/m5"
+is "$EXIT" 0 "chain: clean passes"
+t "chain: byte for byte" same "$W/m5" "$R/msg"
+
+done_testing

@@ -125,6 +125,22 @@ wait $qpid
 is "$(cat "$W/huge.code")" 2 "clamd killed mid-stream (INSTREAM): exit 2"
 rm -f "$W/huge"
 
+# Constant memory: 100 MB over FILDES under softlimit -m 2000000.
+if command -v softlimit >/dev/null; then
+  clamd_start F "$QT/db" "MaxFileSize 400M" "MaxScanSize 400M" || true
+  head -c 100000000 /dev/urandom > "$W/h100"
+  OUT=$(softlimit -m 2000000 "$QC" -t 120 -s "$F_sock" "$W/h100" 2>"$W/err"); CODE=$?
+  is "$CODE/$OUT" "0/msg: OK" "100 MB over FILDES under softlimit -m 2000000: clean"
+  { printf 'Subject: x\n\n'; eicar; } | cat - "$W/h100" > "$W/h100v"
+  rm -f "$W/h100"
+  OUT=$(softlimit -m 2000000 "$QC" -t 120 -s "$F_sock" "$W/h100v" 2>"$W/err"); CODE=$?
+  is "$CODE" 1 "100 MB with EICAR in front, under the same limit: virus found"
+  rm -f "$W/h100v"
+  clamd_stop F
+else
+  skip "softlimit not installed"; skip "softlimit not installed"
+fi
+
 # An answer that is neither OK nor FOUND is a failure.
 if command -v tcpserver >/dev/null; then
   hport=$((hport + 1))

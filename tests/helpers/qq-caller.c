@@ -114,6 +114,14 @@ int main(int argc, char **argv)
     if (pm[1] >= 0) { x[n].fd = pm[1]; x[n].events = POLLOUT; iout = n++; }
     else if (pe[1] >= 0) { x[n].fd = pe[1]; x[n].events = POLLOUT; iout = n++; }
     if (!n && exited) break;
+    if (!n)
+    {
+      /* Nothing left to read or write: just wait for prog. */
+      while (waitpid(pid, &wstat, 0) < 0 && errno == EINTR) ;
+      exited = 1;
+      texit = now_ms();
+      break;
+    }
     if (poll(x, (nfds_t)n, 50) < 0 && errno != EINTR) { perror("poll"); return 100; }
     if (ierr >= 0 && x[ierr].revents)
     {

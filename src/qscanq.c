@@ -22,7 +22,7 @@
 static int fail(char const *step, char const *arg)
 {
   strerr_warnwusys(step, arg);
-  return qscanq_reply(VERDICT_FAIL, "temporary failure in the virus scanner", QQ_TEMP);
+  return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
 }
 
 /* A detached cleanq pass: new session, nothing of the caller's held, so
@@ -116,7 +116,7 @@ int main(int argc, char const *const *argv)
     char fmt[UINT_FMT];
     fmt[uint_fmt(fmt, (unsigned int)WTERMSIG(wstat))] = 0;
     strerr_warnw("qscanq-stdin killed by signal ", fmt);
-    code = qscanq_reply(VERDICT_FAIL, "temporary failure in the virus scanner", QQ_TEMP);
+    code = qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
   }
 
   if (getenv("QSCANQ_LOG"))

@@ -80,7 +80,7 @@ int qscanq_reply(enum qscanq_verdict v, char const *what, int plaincode)
     case VERDICT_BANNED: head = "Dbanned attachment: "; tail = " (#5.7.1)"; break;
     default: head = "Z"; tail = " (#4.3.0)"; break;
   }
-  if (!what || !*what) what = v == VERDICT_FAIL ? "temporary failure scanning the message" : "unknown";
+  if (!what || !*what) what = v == VERDICT_FAIL ? "temporary failure in the virus scanner" : "unknown";
   wl = strlen(what);
   if (wl > 400) wl = 400;
   memcpy(buf, head, strlen(head)); len = strlen(head);

@@ -1,0 +1,81 @@
+#!/bin/sh
+# Reply modes (SPEC 3), with the caller played the way each MTA does it:
+# the extra pipe on the MTA's descriptor, read to its end after the exit.
+. "$(dirname "$0")/lib.sh"
+
+{ printf 'Subject: x\n\n'; eicar; printf '\n'; } > "$W/virus"
+printf 'MZ\n' > "$W/p.bin"; mail "$W/banned" "$W/p.bin" "invoice.exe"
+mail "$W/clean"
+printf '.exe\n' > "$W/badext"
+SC="SCANCMD=qscanq-attach -f $W/badext qscanq-clamav -d $QT/db"
+FAIL="SCANCMD=/bin/sh -c 'exit 2'"
+VSIG="Qscanq.Test.EICAR.UNOFFICIAL"
+reply() { tr '\0' '\n' < "$R/$1" | head -n 1; }
+
+for m in notqmail:6 simscan:4; do
+  mode=${m%:*} fd=${m#*:}
+  qrun -r "$fd" "$SC" QSCANQ_REPLY=$mode -- "$W/virus"
+  is "$EXIT" 82 "$mode: virus: 82"
+  is "$(reply reply)" "Dvirus found: $VSIG (#5.7.1)" "$mode: virus: D text on fd $fd naming the signature"
+  t "$mode: the text is NUL-terminated" sh -c '[ "$(tail -c 1 "$1" | od -An -tx1 | tr -d " ")" = 00 ]' x "$R/reply"
+  qrun -r "$fd" "$SC" QSCANQ_REPLY=$mode -- "$W/banned"
+  is "$EXIT" 82 "$mode: banned: 82"
+  is "$(reply reply)" "Dbanned attachment: invoice.exe (#5.7.1)" "$mode: banned: D text naming the attachment"
+  qrun -r "$fd" "$FAIL" QSCANQ_REPLY=$mode -- "$W/clean"
+  is "$EXIT" 82 "$mode: scanner failure: 82"
+  is "$(reply reply)" "Ztemporary failure in the virus scanner (#4.3.0)" "$mode: scanner failure: Z text"
+  qrun -r "$fd" QSCANQ_REPLY=$mode SCANDIR=/nonexistent -- "$W/clean"
+  is "$EXIT/$(reply reply)" "82/Ztemporary failure in the virus scanner (#4.3.0)" "$mode: qscanq's own failure (no spool): 82 and Z"
+  qrun -r "$fd" "$SC" QSCANQ_REPLY=$mode -- "$W/clean"
+  is "$EXIT/$(cat "$R/reply")" "0/" "$mode: clean: downstream's 0, nothing on fd $fd"
+  qrun "$SC" QSCANQ_REPLY=$mode -- "$W/virus"
+  is "$EXIT" 31 "$mode: fd $fd not open: plain code 31"
+  qrun "$FAIL" QSCANQ_REPLY=$mode -- "$W/clean"
+  is "$EXIT" 71 "$mode: fd $fd not open, failure: plain code 71"
+done
+
+# indimail: the text on $ERROR_FD (default 2), exit 88; else 33/34/71.
+qrun "$SC" QSCANQ_REPLY=indimail -- "$W/virus"
+is "$EXIT" 88 "indimail: virus, ERROR_FD unset (fd 2): 88"
+t "indimail: D line on fd 2" grep -qx "Dvirus found: $VSIG (#5.7.1)" "$R/stderr"
+qrun -r 5 "$SC" QSCANQ_REPLY=indimail ERROR_FD=5 -- "$W/banned"
+is "$EXIT/$(reply reply)" "88/Dbanned attachment: invoice.exe (#5.7.1)" "indimail: banned, ERROR_FD=5: 88 and D line on fd 5"
+qrun -r 5 "$FAIL" QSCANQ_REPLY=indimail ERROR_FD=5 -- "$W/clean"
+is "$EXIT/$(reply reply)" "88/Ztemporary failure in the virus scanner (#4.3.0)" "indimail: failure: 88 and Z line"
+qrun "$SC" QSCANQ_REPLY=indimail ERROR_FD=5 -- "$W/virus"
+is "$EXIT" 33 "indimail: virus, ERROR_FD not open: 33"
+qrun "$SC" QSCANQ_REPLY=indimail ERROR_FD=5 -- "$W/banned"
+is "$EXIT" 34 "indimail: banned, ERROR_FD not open: 34"
+qrun "$FAIL" QSCANQ_REPLY=indimail ERROR_FD=5 -- "$W/clean"
+is "$EXIT" 71 "indimail: failure, ERROR_FD not open: 71"
+
+# A reply fd that is open but read-only is not a reply channel.
+qrun "$SC" QSCANQ_REPLY=notqmail -- "$W/virus" 6<"$W/clean"
+is "$EXIT" 31 "notqmail: fd 6 open read-only: plain 31" 
+
+# Unknown mode: plain.
+qrun -r 6 "$SC" QSCANQ_REPLY=bogus -- "$W/virus"
+is "$EXIT/$(cat "$R/reply")" "31/" "unknown QSCANQ_REPLY: plain"
+
+# Logging: one key=value line per message.
+qrun "$SC" QSCANQ_LOG=1 -- "$W/virus"
+line=$(grep '^qscanq: @' "$R/stderr")
+size=$(wc -c < "$W/virus" | tr -d ' ')
+case "$line" in
+  "qscanq: @"*": verdict=virus sig=$VSIG bytes=$size scan_ms="*" scanner=1 exit=31") r=0 ;;
+  *) r=1; diag "$line" ;;
+esac
+ok $r "QSCANQ_LOG: virus line has directory, verdict, signature, bytes, scan time, scanner and exit"
+qrun "$SC" QSCANQ_LOG=1 -- "$W/banned"
+t "QSCANQ_LOG: banned" grep -q ": verdict=banned sig=invoice.exe bytes=.* scanner=3 exit=31$" "$R/stderr"
+qrun "$SC" QSCANQ_LOG=1 QQ_EXIT=0 -- "$W/clean"
+t "QSCANQ_LOG: clean, with the downstream's exit" grep -q ": verdict=clean bytes=.* scanner=0 exit=0$" "$R/stderr"
+is "$(grep -c . "$R/stderr")" 1 "QSCANQ_LOG: exactly one line for a clean message"
+qrun "$FAIL" QSCANQ_LOG=1 -- "$W/clean"
+t "QSCANQ_LOG: failure" grep -q ": verdict=fail bytes=.* scanner=2 exit=71$" "$R/stderr"
+qrun "SCANCMD=/bin/sleep 30" QSCANQ_LOG=1 -- "$W/clean"
+t "QSCANQ_LOG: timeout" grep -q ": verdict=fail bytes=.* scanner=timeout exit=71$" "$R/stderr"
+qrun "$SC" -- "$W/virus"
+is "$(cat "$R/stderr")" "" "without QSCANQ_LOG a refused virus prints nothing"
+
+done_testing

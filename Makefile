@@ -38,7 +38,7 @@ LIB_SRC := $(wildcard src/lib/*.c)
 LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 HDRS := $(wildcard src/include/qscanq/*.h) $(BUILD)/conf.h
 
-.PHONY: all clean check demo bench install setup deps FORCE
+.PHONY: all clean check demo bench install uninstall setup deps FORCE
 all: $(addprefix $(BUILD)/,$(PROGS) $(TEST_HELPERS))
 
 $(BUILD)/conf.h: FORCE
@@ -72,8 +72,18 @@ $(addprefix $(BUILD)/,$(CLAM_PROGS)): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libqscan
 
 # Installs the table in src/hier.tab; DESTDIR is honoured. As root the
 # owners are set; otherwise the files are installed as the current user.
+INSTALL_ARGS = '$(BUILD)' '$(DESTDIR)' '$(CONF_HOME)' '$(CONF_QMAIL)' '$(CONF_SCANDIR)' '$(CONF_SCANCMD)' '$(CONF_USERS)'
 install: all
-	sh src/install.sh '$(BUILD)' '$(DESTDIR)' '$(CONF_HOME)' '$(CONF_SCANDIR)' '$(CONF_USERS)'
+	sh src/install.sh install $(INSTALL_ARGS)
+
+# Removes every file of the table; directories only when empty (the
+# spool keeps messages in flight). The user stays: userdel it by hand.
+uninstall:
+	sh src/install.sh uninstall $(INSTALL_ARGS)
+
+# Root: the user and group conf-users, and the spool, if missing.
+setup:
+	sh tools/setup '$(CONF_USERS)' '$(DESTDIR)$(CONF_SCANDIR)'
 
 deps:
 	@sh tools/deps

@@ -1,38 +1,56 @@
 #!/bin/sh
-# Installs what src/hier.tab lists, with its owner, group and mode.
-# usage: install.sh BUILD DESTDIR HOME SCANDIR QSCAND
+# Installs (or removes) what src/hier.tab lists, with its owner, group
+# and mode.
+# usage: install.sh install|uninstall BUILD DESTDIR HOME QMAIL SCANDIR SCANCMD QSCAND
 # Owners are set only when run as root; otherwise everything is installed
 # as the current user (a private test or staging tree).
 set -eu
-build=$1 dest=$2 home=$3 scandir=$4 qscand=$5
-here=$(dirname "$0")
+what=$1 build=$2 dest=$3 home=$4 qmail=$5 scandir=$6 scancmd=$7 qscand=$8
+here=$(cd "$(dirname "$0")" && pwd)
 root=no; [ "$(id -u)" = 0 ] && root=yes
-if [ $root = yes ] && ! id "$qscand" >/dev/null 2>&1; then
-  echo "install.sh: fatal: user $qscand does not exist (run make setup, or create it)" >&2
+if [ $what = install ] && [ $root = yes ] && ! id "$qscand" >/dev/null 2>&1; then
+  echo "install.sh: fatal: user $qscand does not exist (make setup creates it)" >&2
   exit 100
 fi
-grp() { id -gn "$qscand"; }
-while read -r type path owner group mode src; do
-  case "$type" in ''|'#'*) continue;; esac
-  path=$(printf '%s' "$path" | sed "s|^HOME|$home|; s|^SCANDIR|$scandir|")
+
+esc() { printf '%s' "$1" | sed 's/[\\|&]/\\&/g'; }
+subst="s|@HOME@|$(esc "$home")|g; s|@QMAIL@|$(esc "$qmail")|g; s|@SCANDIR@|$(esc "$scandir")|g; s|@SCANCMD@|$(esc "$scancmd")|g; s|@QSCAND@|$(esc "$qscand")|g"
+
+lines() { grep -v '^[[:space:]]*\(#\|$\)' "$here/hier.tab" | sed "s|^\([a-z]\) HOME|\1 $(esc "$home")|; s|^\([a-z]\) SCANDIR|\1 $(esc "$scandir")|"; }
+
+if [ "$what" = uninstall ]; then
+  # Files first, then directories deepest first, and only when empty:
+  # a spool with messages in it, or a directory shared with other
+  # packages, stays.
+  lines | while read -r type path _; do
+    case "$type" in f|m|s) rm -f "$dest$path" ;; esac
+  done
+  lines | awk '$1 == "d" { print $2 }' | sort -r | while read -r path; do
+    rmdir "$dest$path" 2>/dev/null || true
+  done
+  exit 0
+fi
+
+lines | while read -r type path owner group mode src; do
   target=$dest$path
   [ "$owner" = QSCAND ] && owner=$qscand
-  [ "$group" = QSCAND ] && group=$(grp)
+  [ "$group" = QSCAND ] && group=$(id -gn "$qscand")
   case "$type" in
     d) mkdir -p "$target" ;;
-    f|m)
-      case "$type" in f) from=$build/$src ;; m) from=$here/../man/$src ;; esac
+    f|m|s)
+      case "$type" in
+        f) from=$build/$src ;;
+        m) from=$here/../man/$src ;;
+        s) from=$here/../share/$src ;;
+      esac
       [ -f "$from" ] || { echo "install.sh: fatal: $from is missing (run make)" >&2; exit 111; }
-      # New inode, then rename: a running program keeps its old copy.
-      cp "$from" "$target.new"
-      target_tmp=$target.new
-      [ $root = yes ] && chown "$owner:$group" "$target_tmp"
-      chmod "$mode" "$target_tmp"
-      mv -f "$target_tmp" "$target"
-      continue ;;
+      # A new file, then rename: a running program keeps its old copy.
+      if [ "$type" = s ]; then sed "$subst" "$from" > "$target.new"; else cp "$from" "$target.new"; fi
+      target=$target.new ;;
     *) echo "install.sh: fatal: bad line type $type" >&2; exit 100 ;;
   esac
   # chown before chmod: chown clears the set-id bits.
   [ $root = yes ] && chown "$owner:$group" "$target"
   chmod "$mode" "$target"
-done < "$here/hier.tab"
+  case "$target" in *.new) mv -f "$target" "${target%.new}" ;; esac
+done

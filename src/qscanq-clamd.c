@@ -23,7 +23,7 @@
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
 
-#define USAGE "qscanq-clamd [ -i ] [ -s socket|host:port ]... [ -t seconds ] [ file ]"
+#define USAGE "qscanq-clamd [ -i | -P ] [ -s socket|host:port ]... [ -t seconds ] [ file ]"
 #define dieusage() strerr_dieusage(SCAN_FAIL, USAGE)
 #define MAXSERVERS 16
 #define REPLYMAX 1024
@@ -194,22 +194,53 @@ static enum result ask(char const *server, int fd, int forcestream, unsigned int
   return R_FAIL;
 }
 
+/* -P: is every server alive? For run scripts and qscanq-selftest. */
+static int ping(char const *const *servers, unsigned int n, unsigned int timeout)
+{
+  int bad = 0;
+  char reply[REPLYMAX];
+  for (unsigned int i = 0; i < n; i++)
+  {
+    tain deadline;
+    int isunix;
+    int sock;
+    tain_now_g();
+    tain_addsec_g(&deadline, (int)timeout);
+    sock = connect_server(servers[i], &isunix, &deadline);
+    if (sock < 0) { strerr_warnwusys("connect to ", servers[i]); bad = 1; continue; }
+    if (sendall(sock, "zPING", 6, &deadline) < 0 || getreply(sock, reply, REPLYMAX, &deadline) <= 0)
+    {
+      strerr_warnwusys("ping ", servers[i]);
+      bad = 1;
+    }
+    else if (strcmp(reply, "PONG")) { strerr_warnw("clamd ", servers[i], " said: ", reply); bad = 1; }
+    else
+    {
+      buffer_puts(buffer_1, servers[i]);
+      buffer_putsflush(buffer_1, ": PONG\n");
+    }
+    close(sock);
+  }
+  return bad ? SCAN_FAIL : 0;
+}
+
 int main(int argc, char const *const *argv)
 {
   char const *servers[MAXSERVERS];
   unsigned int nservers = 0, timeout = 120, start;
-  int forcestream = 0, fd;
+  int forcestream = 0, pingonly = 0, fd;
   char reply[REPLYMAX];
   PROG = "qscanq-clamd";
   {
     subgetopt l = SUBGETOPT_ZERO;
     for (;;)
     {
-      int opt = subgetopt_r(argc, argv, "is:t:", &l);
+      int opt = subgetopt_r(argc, argv, "iPs:t:", &l);
       if (opt == -1) break;
       switch (opt)
       {
         case 'i': forcestream = 1; break;
+        case 'P': pingonly = 1; break;
         case 's':
           if (nservers >= MAXSERVERS) strerr_dief(SCAN_FAIL, "too many servers");
           servers[nservers++] = l.arg;
@@ -223,6 +254,7 @@ int main(int argc, char const *const *argv)
   if (argc > 1) dieusage();
   if (!nservers) servers[nservers++] = "/run/clamav/clamd.ctl";
   signal(SIGPIPE, SIG_IGN);
+  if (pingonly) return ping(servers, nservers, timeout);
   fd = qscanq_regular_input(argc ? argv[0] : 0, 0);
 
   start = (unsigned int)getpid() % nservers;

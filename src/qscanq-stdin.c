@@ -371,7 +371,8 @@ int main(int argc, char const *const *argv)
       strerr_warnwusys("drop privileges", "");
       return die(VERDICT_FAIL, 0, QQ_TEMP);
     }
-    if (uid != quid && (setresuid(-1, quid, -1) == 0 || geteuid() != uid))
+    /* Root may become anybody anyway; for everybody else, make sure. */
+    if (uid && uid != quid && (setresuid(-1, quid, -1) == 0 || geteuid() != uid))
     {
       strerr_warnw("privileges could be regained: refusing to go on");
       return die(VERDICT_FAIL, 0, QQ_BUG);

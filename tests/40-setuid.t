@@ -21,6 +21,10 @@ is "$(sed -n 1p "$R/ids")" "uid $tuid $tuid $tuid" "downstream runs as the calle
 is "$(sed -n 2p "$R/ids")" "gid $tgid $tgid $tgid" "downstream runs with the caller's gid"
 t "downstream cannot become $Q again" sh -c '[ "$(cat "$1/regain")" = "Operation not permitted" ]' x "$R"
 
+qrun -u root -- "$W/m"
+is "$EXIT" 0 "root as the caller (qmail-inject from cron), clean message: 0"
+is "$(sed -n 1p "$R/ids")" "uid 0 0 0" "downstream runs as root"
+
 qrun -u "$QT_UNTRUSTED" -- "$W/m"
 is "$EXIT" 0 "untrusted caller, clean message: 0"
 is "$(sed -n 1p "$R/ids")" "uid $uuid $uuid $uuid" "downstream runs as the untrusted caller"

@@ -1,0 +1,129 @@
+#!/bin/sh
+# The operations kit: qscanq-selftest, the clamd and cleanq services
+# under daemontools' svscan/supervise, install and uninstall.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/clamd.sh"
+KIT=$QT_HOME/share/qscanq
+ST=$QT_HOME/bin/qscanq-selftest
+
+# qscanq-selftest on the test installation.
+if need_root; then
+  "$ST" > "$W/st" 2>&1
+  is "$?" 0 "selftest passes on a correct installation"
+  t "... it checked the setuid bit" grep -q "^ok .*bin/qscanq .*$QT_QSCAND 4711" "$W/st"
+  t "... and sent the zipped EICAR" grep -q '^ok   zipped .*exit 82, verdict virus, reply "Dvirus found' "$W/st"
+  printf '.exe\n' > "$W/badext"; chmod 644 "$W/badext"
+  SCANCMD="qscanq-attach -f $W/badext qscanq-clamav -d $QT/db" "$ST" > "$W/st" 2>&1
+  is "$?" 0 "selftest with an attachment policy passes"
+  t "... and checks the banned attachment" grep -q '^ok   banned .*Dbanned attachment: invoice.exe' "$W/st"
+  chmod 755 "$QT_SPOOL"
+  "$ST" > "$W/st" 2>&1
+  is "$?" 1 "selftest fails on a spool with the wrong mode"
+  t "... and says which" grep -q "^FAIL spool .*755 (want $QT_QSCAND 750)" "$W/st"
+  chmod 750 "$QT_SPOOL"
+  SCANCMD="qscanq-clamd -t 2 -s $W/nosuch.sock" "$ST" > "$W/st" 2>&1
+  is "$?" 1 "selftest fails when clamd does not answer"
+  t "... at the PING line" grep -q "^FAIL clamd answers PING" "$W/st"
+  t "... and the messages are deferred, not passed" grep -q "^FAIL clean .*exit 82, verdict fail" "$W/st"
+else
+  for i in 1 2 3 4 5 6 7 8 9 10; do skip "selftest checks the setuid installation: not root"; done
+fi
+
+# The services, for real under svscan.
+command -v svscan >/dev/null || { done_testing; }
+S=$W/service
+mkdir -p "$S"
+cd "$W" || exit 1
+mkdir -p "$W/sock"
+need_root && chown clamav "$W/sock"
+{
+  echo "LocalSocket $W/sock/clamd.sock"
+  echo "DatabaseDirectory $QT/db"
+  echo "TemporaryDirectory $W/sock"
+  need_root && echo "User clamav"
+} > "$W/svc-clamd.conf"
+svc_dir() { # svc_dir NAME: the kit's clamd run script, with ./conf
+  mkdir -p "$S/$1"
+  cp "$KIT/service/clamd/run" "$S/$1/run"
+  echo "$W/svc-clamd.conf" > "$S/$1/conf"
+}
+svc_dir clamd
+setsid svscan "$S" > "$W/svscan.log" 2>&1 < /dev/null &
+svscanpid=$!
+cleanup_svscan() {
+  for d in "$S"/*; do svc -dx "$d" "$d/log" 2>/dev/null; done
+  sleep 1
+  kill -- -$svscanpid 2>/dev/null
+}
+trap 'cleanup_svscan; clamd_stop_all' EXIT
+
+ping_sock() { "$QT_HOME/bin/qscanq-clamd" -P -t 2 -s "$W/sock/clamd.sock" > /dev/null 2>&1; }
+wait_ping() { i=0; while [ $i -lt 300 ]; do ping_sock && return 0; sleep 0.2; i=$((i + 1)); done; return 1; }
+svpid() { svstat "$S/$1" | sed -n 's/.*up (pid \([0-9]*\)).*/\1/p'; }
+
+t "clamd comes up under supervise and answers PING" wait_ping
+pid1=$(svpid clamd)
+t "... supervise reports it up ($pid1)" [ -n "$pid1" ]
+svc -t "$S/clamd"
+sleep 1
+t "svc -t: clamd answers again" wait_ping
+pid2=$(svpid clamd)
+t "... as a new process ($pid1 -> $pid2)" [ -n "$pid2" ] && [ "$pid2" != "$pid1" ]
+
+# A second service on the same socket must not touch the live one.
+svc_dir clamd2
+svscanctl -a "$S" 2>/dev/null || true
+i=0; while [ $i -lt 100 ] && ! grep -q "already answers" "$W/svscan.log"; do sleep 0.2; i=$((i + 1)); done
+t "a second clamd on a live socket refuses to start" grep -q "already answers on $W/sock/clamd.sock" "$W/svscan.log"
+t "... the live clamd still answers" ping_sock
+is "$(svpid clamd)" "$pid2" "... and is the same process"
+svc -dx "$S/clamd2"; rm -rf "$S/clamd2"
+
+# A stale socket (clamd killed) is cleaned and clamd comes back.
+svc -d "$S/clamd"
+i=0; while [ $i -lt 50 ] && ping_sock; do sleep 0.2; i=$((i + 1)); done
+t "svc -d: clamd is down" sh -c '! "$1" -P -t 2 -s "$2" >/dev/null 2>&1' x "$QT_HOME/bin/qscanq-clamd" "$W/sock/clamd.sock"
+# A clamd of our own on the same socket, killed: its socket stays behind.
+if need_root; then
+  setpriv --reuid=clamav --regid=clamav --clear-groups clamd --foreground -c "$W/svc-clamd.conf" > /dev/null 2>&1 & cp=$!
+else
+  clamd --foreground -c "$W/svc-clamd.conf" > /dev/null 2>&1 & cp=$!
+fi
+wait_ping
+kill -9 $cp; wait $cp 2>/dev/null
+t "a killed clamd leaves a stale socket" [ -S "$W/sock/clamd.sock" ]
+t "... that nobody answers on" sh -c '! "$1" -P -t 2 -s "$2" >/dev/null 2>&1' x "$QT_HOME/bin/qscanq-clamd" "$W/sock/clamd.sock"
+svc -u "$S/clamd"
+t "svc -u: the run script removes the stale socket and clamd answers" wait_ping
+t "... saying so in its log" grep -q "removing stale socket $W/sock/clamd.sock" "$W/svscan.log"
+
+# cleanq under supervise, with its log.
+mkdir -p "$S/cleanq/log"
+cp "$KIT/service/cleanq/run" "$S/cleanq/run"
+cp "$KIT/service/cleanq/log/run" "$S/cleanq/log/run"
+if need_root; then
+  setpriv --reuid="$(uid_of "$QT_QSCAND")" --regid="$(gid_of "$QT_QSCAND")" --clear-groups mkdir -m 700 "$QT_SPOOL/@svc-test"
+else
+  mkdir -m 700 "$QT_SPOOL/@svc-test"
+fi
+svscanctl -a "$S" 2>/dev/null || true
+i=0; while [ $i -lt 100 ] && [ -e "$QT_SPOOL/@svc-test" ]; do sleep 0.2; i=$((i + 1)); done
+t "the cleanq service removes a finished directory" [ ! -e "$QT_SPOOL/@svc-test" ]
+i=0; while [ $i -lt 50 ] && ! grep -qs "removed @svc-test" "$S/cleanq/log/main/current"; do sleep 0.2; i=$((i + 1)); done
+t "... and multilog has the line" grep -q "removed @svc-test" "$S/cleanq/log/main/current"
+
+# The kit's examples name the installed paths.
+t "cron line runs the installed run-cleanq" grep -q "^\*/10 \* \* \* \* root $QT_HOME/libexec/qscanq/run-cleanq$" "$KIT/cron"
+t "tcprules example: QMAILQUEUE is the installed qscanq" grep -q "^:allow,QMAILQUEUE=\"$QT_HOME/bin/qscanq\"$" "$KIT/tcp.smtp"
+t "qmail-dkim wrapper runs qscanq through DKIMQUEUE" grep -q "^DKIMQUEUE=$QT_HOME/bin/qscanq$" "$KIT/qmail-dkim-qscanq"
+
+# install and uninstall into a DESTDIR: nothing left behind.
+D=$W/dest
+"$QT/make" DESTDIR="$D" install
+t "install into DESTDIR: qscanq is there" [ -f "$D$QT_HOME/bin/qscanq" ]
+need_root && is "$(stat -c '%U %a' "$D$QT_HOME/bin/qscanq")" "$QT_QSCAND 4711" "... setuid $QT_QSCAND"
+"$QT/make" DESTDIR="$D" uninstall
+is "$(find "$D" -mindepth 1 -not -type d | wc -l | tr -d ' ')" 0 "uninstall removes every installed file"
+is "$(find "$D$QT_HOME" -mindepth 1 2>/dev/null | wc -l | tr -d ' ')" 0 "... and the directories it made"
+
+done_testing

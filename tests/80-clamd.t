@@ -3,7 +3,7 @@
 # INSTREAM, and every way a clamd can fail.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/clamd.sh"
-command -v clamd >/dev/null || plan_skip_all "clamd (clamav-daemon) not installed"
+have_clamd || plan_skip_all "clamd (clamav-daemon) not installed"
 
 QC=$QT_HOME/bin/qscanq-clamd
 clamd_start A "$QT/db" "AlertExceedsMax yes" || plan_skip_all "clamd would not start"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/clamd.sh"
 C=/usr/share/clamav-testfiles
 [ -d $C ] || plan_skip_all "clamav-testfiles not installed"
-command -v clamd >/dev/null || plan_skip_all "clamd (clamav-daemon) not installed"
+have_clamd || plan_skip_all "clamd (clamav-daemon) not installed"
 clamd_start A "$QT/db" "AlertExceedsMax yes" || plan_skip_all "clamd would not start"
 
 n=0

@@ -30,7 +30,7 @@ else
 fi
 
 # The services, for real under svscan.
-command -v svscan >/dev/null || { done_testing; }
+command -v svscan >/dev/null && have_clamd || { done_testing; }
 S=$W/service
 mkdir -p "$S"
 cd "$W" || exit 1
@@ -85,9 +85,9 @@ i=0; while [ $i -lt 50 ] && ping_sock; do sleep 0.2; i=$((i + 1)); done
 t "svc -d: clamd is down" sh -c '! "$1" -P -t 2 -s "$2" >/dev/null 2>&1' x "$QT_HOME/bin/qscanq-clamd" "$W/sock/clamd.sock"
 # A clamd of our own on the same socket, killed: its socket stays behind.
 if need_root; then
-  setpriv --reuid=clamav --regid=clamav --clear-groups clamd --foreground -c "$W/svc-clamd.conf" > /dev/null 2>&1 & cp=$!
+  setpriv --reuid=clamav --regid=clamav --clear-groups "$CLAMD" --foreground -c "$W/svc-clamd.conf" > /dev/null 2>&1 & cp=$!
 else
-  clamd --foreground -c "$W/svc-clamd.conf" > /dev/null 2>&1 & cp=$!
+  "$CLAMD" --foreground -c "$W/svc-clamd.conf" > /dev/null 2>&1 & cp=$!
 fi
 wait_ping
 kill -9 $cp; wait $cp 2>/dev/null

@@ -3,6 +3,7 @@
 # port; as root it runs as the clamav user, as Debian runs it.
 
 CLAMD=$(command -v clamd || echo /usr/sbin/clamd)
+have_clamd() { [ -x "$CLAMD" ]; }
 clamd_port=$(( 20000 + ($$ * 7) % 20000 ))
 
 # clamd_start NAME DBDIR [clamd.conf lines...]: sets NAME_sock, NAME_tcp,

@@ -147,7 +147,7 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/keep", t); mkdir(path, 0700);
     snprintf(path, sizeof path, "%s/keep/precious", t); close(open(path, O_CREAT | O_WRONLY, 0600));
     snprintf(path, sizeof path, "%s/@x", t); mkdir(path, 0700);
-    snprintf(path, sizeof path, "%s/@x/work", t); mkdir(path, 0500);
+    snprintf(path, sizeof path, "%s/@x/work", t); mkdir(path, 0700);
     snprintf(path, sizeof path, "%s/@x/work/msg", t); close(open(path, O_CREAT | O_WRONLY, 0600));
     snprintf(path, sizeof path, "%s/keep", t);
     {
@@ -157,6 +157,7 @@ int main(int argc, char **argv)
       snprintf(l, sizeof l, "%s/@x/up", t);
       if (symlink("..", l) < 0) return 1;
     }
+    snprintf(path, sizeof path, "%s/@x/work", t); chmod(path, 0500);
     dfd = open(t, O_RDONLY | O_DIRECTORY);
     ok(qscanq_rmtree(dfd, "@x", getuid()) == 0, "rmtree: removes a tree with links and a read-only dir");
     snprintf(path, sizeof path, "%s/@x", t);

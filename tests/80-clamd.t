@@ -108,21 +108,19 @@ qrun "SCANCMD=qscanq-clamd -s $D_tcp" -- "$W/big-eicar"
 is "$EXIT" 71 "chain: size limit exceeded defers (71)"
 
 # Killed in the middle of a large scan: never clean.
-clamd_start E "$QT/db" "MaxFileSize 400M" "MaxScanSize 400M" "StreamMaxLength 400M" || true
 head -c 250000000 /dev/urandom > "$W/huge"
-( TMPDIR=$W "$QC" -t 60 -s "$E_sock" "$W/huge" > "$W/huge.out" 2>&1; echo $? > "$W/huge.code" ) &
-qpid=$!
-sleep 0.5
-clamd_stop E KILL
-wait $qpid
-is "$(cat "$W/huge.code")" 2 "clamd killed mid-scan (FILDES): exit 2"
-clamd_start E "$QT/db" "MaxFileSize 400M" "MaxScanSize 400M" "StreamMaxLength 400M" || true
-( TMPDIR=$W "$QC" -t 60 -s "$E_tcp" "$W/huge" > "$W/huge.out" 2>&1; echo $? > "$W/huge.code" ) &
-qpid=$!
-sleep 0.5
-clamd_stop E KILL
-wait $qpid
-is "$(cat "$W/huge.code")" 2 "clamd killed mid-stream (INSTREAM): exit 2"
+kill_midscan() { # kill_midscan sock|tcp DESCRIPTION
+  clamd_start E "$QT/db" "MaxFileSize 400M" "MaxScanSize 400M" "StreamMaxLength 400M" || true
+  eval "server=\$E_$1"
+  ( TMPDIR=$W "$QC" -t 60 -s "$server" "$W/huge" > "$W/huge.out" 2>&1; echo $? > "$W/huge.code" ) &
+  qpid=$!
+  sleep 0.5
+  clamd_stop E KILL
+  wait $qpid
+  is "$(cat "$W/huge.code")" 2 "$2"
+}
+kill_midscan sock "clamd killed mid-scan (FILDES): exit 2"
+kill_midscan tcp "clamd killed mid-stream (INSTREAM): exit 2"
 rm -f "$W/huge"
 
 # Constant memory: 100 MB over FILDES under softlimit -m 2000000.

@@ -49,17 +49,41 @@ static int pass(int spoolfd, char const *spool, uid_t uid, unsigned int ageout)
     int stale;
     errno = 0;
     d = readdir(dir);
-    if (!d) { if (errno) { strerr_warnwusys("readdir ", spool); e = 1; } break; }
+    if (!d)
+    {
+      if (errno)
+      {
+        strerr_warnwusys("readdir ", spool);
+        e = 1;
+      }
+      break;
+    }
     if (d->d_name[0] == '.' && (!d->d_name[1] || (d->d_name[1] == '.' && !d->d_name[2]))) continue;
     if (!strcmp(d->d_name, "lock")) continue;
-    if (d->d_name[0] != '@') { strerr_warnw("leaving alone ", spool, "/", d->d_name, ": not a message directory"); continue; }
-    if (fstatat(spoolfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    if (d->d_name[0] != '@')
     {
-      if (errno != ENOENT) { strerr_warnwusys("stat ", spool, "/", d->d_name); e = 1; }
+      strerr_warnw("leaving alone ", spool, "/", d->d_name, ": not a message directory");
       continue;
     }
-    if (!S_ISDIR(st.st_mode)) { strerr_warnw("leaving alone ", spool, "/", d->d_name, ": not a directory"); continue; }
-    if (st.st_uid != uid) { strerr_warnw("leaving alone ", spool, "/", d->d_name, ": not owned by " QSCANQ_USER); continue; }
+    if (fstatat(spoolfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    {
+      if (errno != ENOENT)
+      {
+        strerr_warnwusys("stat ", spool, "/", d->d_name);
+        e = 1;
+      }
+      continue;
+    }
+    if (!S_ISDIR(st.st_mode))
+    {
+      strerr_warnw("leaving alone ", spool, "/", d->d_name, ": not a directory");
+      continue;
+    }
+    if (st.st_uid != uid)
+    {
+      strerr_warnw("leaving alone ", spool, "/", d->d_name, ": not owned by " QSCANQ_USER);
+      continue;
+    }
     stale = 0;
     if (st.st_mode & S_ISVTX)
     {
@@ -95,12 +119,17 @@ int main(int argc, char const *const *argv)
       switch (opt)
       {
         case 'l': logging = 1; break;
-        case 's': if (!uint0_scan(l.arg, &every)) dieusage(); break;
-        case 'a': if (!uint0_scan(l.arg, &ageout)) dieusage(); break;
+        case 's':
+          if (!uint0_scan(l.arg, &every)) dieusage();
+          break;
+        case 'a':
+          if (!uint0_scan(l.arg, &ageout)) dieusage();
+          break;
         default: dieusage();
       }
     }
-    argc -= l.ind; argv += l.ind;
+    argc -= l.ind;
+    argv += l.ind;
   }
   if (argc > 1) dieusage();
   if (argc) spool = argv[0];

@@ -28,7 +28,7 @@
 
 struct policy
 {
-  stralloc ext;       /* NUL-separated lines */
+  stralloc ext; /* NUL-separated lines */
   stralloc pat;
   char banned[512];
   int debug;
@@ -80,7 +80,11 @@ static int banned(struct policy const *p, char const *name, int clam)
   {
     char const *e = p->ext.s + i;
     size_t elen;
-    if (clam) { clamname(buf, e, sizeof buf, 0); e = buf; }
+    if (clam)
+    {
+      clamname(buf, e, sizeof buf, 0);
+      e = buf;
+    }
     elen = strlen(e);
     if (elen <= nlen && !strcasecmp(name + nlen - elen, e)) return 1;
   }
@@ -88,7 +92,12 @@ static int banned(struct policy const *p, char const *name, int clam)
   {
     char const *e = p->pat.s + i;
     int neg = *e == '!';
-    if (clam) { clamname(buf, e + neg, sizeof buf, 1); e = buf; } else e += neg;
+    if (clam)
+    {
+      clamname(buf, e + neg, sizeof buf, 1);
+      e = buf;
+    }
+    else e += neg;
     if (!fnmatch(e, name, FNM_CASEFOLD)) verdict = !neg;
   }
   return verdict;
@@ -107,9 +116,14 @@ static void ban(struct policy *p, char const *name)
 static int check(struct policy *p, char const *name, int clam)
 {
   char const *base = name;
-  for (char const *c = name; *c; c++) if (*c == '/' || *c == '\\') base = c + 1;
+  for (char const *c = name; *c; c++)
+    if (*c == '/' || *c == '\\') base = c + 1;
   if (p->debug) strerr_warni("attachment name: ", name);
-  if (banned(p, name, clam) || banned(p, base, clam)) { ban(p, name); return 1; }
+  if (banned(p, name, clam) || banned(p, base, clam))
+  {
+    ban(p, name);
+    return 1;
+  }
   return 0;
 }
 
@@ -120,11 +134,16 @@ static int headername(char const *name, size_t len, void *ctx)
 }
 
 static cl_error_t inspect(int fd, char const *type, char const **ancestors, size_t parent_size,
-                          char const *name, size_t size, char const *buf, uint32_t level,
-                          uint32_t attrs, void *ctx)
+    char const *name, size_t size, char const *buf, uint32_t level,
+    uint32_t attrs, void *ctx)
 {
   struct policy *p = ctx;
-  (void)fd; (void)ancestors; (void)parent_size; (void)size; (void)buf; (void)attrs;
+  (void)fd;
+  (void)ancestors;
+  (void)parent_size;
+  (void)size;
+  (void)buf;
+  (void)attrs;
   if (!name || !*name) return CL_CLEAN;
   if (p->debug) strerr_warni("attachment: ", name, " type ", type ? type : "?");
   /* Level 0 is the message itself, which qscanq-stdin calls msg. */
@@ -181,7 +200,8 @@ int main(int argc, char const *const *argv)
         default: dieusage();
       }
     }
-    argc -= l.ind; argv += l.ind;
+    argc -= l.ind;
+    argv += l.ind;
   }
   if (!tmpdir || !*tmpdir) tmpdir = "/tmp";
   fd = qscanq_regular_input(0, tmpdir);
@@ -208,9 +228,10 @@ int main(int argc, char const *const *argv)
   r = cl_scandesc_callback(fd, "msg", &virname, &scanned, engine, &opts, &p);
   if (p.banned[0])
   {
-   banned:
+banned:
     buffer_puts(buffer_1, "msg: ");
-    for (char *c = p.banned; *c; c++) if (*c == '\n' || *c == '\r') *c = ' ';
+    for (char *c = p.banned; *c; c++)
+      if (*c == '\n' || *c == '\r') *c = ' ';
     buffer_puts(buffer_1, p.banned);
     buffer_putsflush(buffer_1, " banned attachment FOUND\n");
     return SCAN_BANNED;

@@ -43,7 +43,8 @@ int main(int argc, char const *const *argv)
         default: dieusage();
       }
     }
-    argc -= l.ind; argv += l.ind;
+    argc -= l.ind;
+    argv += l.ind;
   }
   if (argc > 1) dieusage();
   name = argc ? argv[0] : "stdin";
@@ -51,8 +52,16 @@ int main(int argc, char const *const *argv)
   fd = qscanq_regular_input(argc ? argv[0] : 0, 0);
   qscanq_clam_options(&opts);
   r = cl_scandesc(fd, name, &virname, &scanned, engine, &opts);
-  if (r == CL_VIRUS) { report(name, virname ? virname : "unknown", " FOUND\n"); return SCAN_VIRUS; }
-  if (r == CL_CLEAN) { report(name, "OK", "\n"); return SCAN_CLEAN; }
+  if (r == CL_VIRUS)
+  {
+    report(name, virname ? virname : "unknown", " FOUND\n");
+    return SCAN_VIRUS;
+  }
+  if (r == CL_CLEAN)
+  {
+    report(name, "OK", "\n");
+    return SCAN_CLEAN;
+  }
   report(name, cl_strerror(r), " ERROR\n");
   strerr_dief(SCAN_FAIL, "scan failed: ", cl_strerror(r));
 }

@@ -30,7 +30,12 @@
 
 static char chunk[262144];
 
-enum result { R_CLEAN, R_VIRUS, R_FAIL };
+enum result
+{
+  R_CLEAN,
+  R_VIRUS,
+  R_FAIL
+};
 
 /* 1 ready, 0 deadline passed, -1 error */
 static int waitfor(int fd, short events, tain const *deadline)
@@ -41,10 +46,18 @@ static int waitfor(int fd, short events, tain const *deadline)
     tain left;
     int r;
     tain_now_g();
-    if (!tain_future(deadline)) { errno = ETIMEDOUT; return 0; }
+    if (!tain_future(deadline))
+    {
+      errno = ETIMEDOUT;
+      return 0;
+    }
     tain_sub(&left, deadline, &STAMP);
     r = poll(&x, 1, tain_to_millisecs(&left) + 1);
-    if (r < 0) { if (errno == EINTR) continue; return -1; }
+    if (r < 0)
+    {
+      if (errno == EINTR) continue;
+      return -1;
+    }
     if (r && x.revents) return 1;
   }
 }
@@ -57,7 +70,11 @@ static int sendall(int fd, char const *s, size_t len, tain const *deadline)
     int r = waitfor(fd, POLLOUT, deadline);
     if (r <= 0) return -1;
     w = send(fd, s, len, MSG_NOSIGNAL);
-    if (w < 0) { if (errno == EINTR || errno == EAGAIN) continue; return -1; }
+    if (w < 0)
+    {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return -1;
+    }
     s += w;
     len -= (size_t)w;
   }
@@ -74,7 +91,12 @@ static ssize_t getreply(int fd, char *s, size_t max, tain const *deadline)
     int w = waitfor(fd, POLLIN, deadline);
     if (w <= 0) return -1;
     r = read(fd, s + len, max - 1 - len);
-    if (r < 0) { if (errno == EINTR || errno == EAGAIN) continue; if (len) break; return -1; }
+    if (r < 0)
+    {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      if (len) break;
+      return -1;
+    }
     if (!r) break;
     len += (size_t)r;
     if (memchr(s + len - r, 0, (size_t)r)) break;
@@ -107,11 +129,19 @@ static int connect_server(char const *server, int *isunix, tain const *deadline)
     char const *p;
     char const *colon = strrchr(server, ':');
     *isunix = 0;
-    if (!colon) { errno = EINVAL; return -1; }
+    if (!colon)
+    {
+      errno = EINVAL;
+      return -1;
+    }
     p = server;
     if (*p == '[') p++;
     n = ip46_scan(p, &ip);
-    if (!n || (p[n] != ':' && p[n] != ']') || !uint160_scan(colon + 1, &port)) { errno = EINVAL; return -1; }
+    if (!n || (p[n] != ':' && p[n] != ']') || !uint160_scan(colon + 1, &port))
+    {
+      errno = EINVAL;
+      return -1;
+    }
     fd = socket_tcp46_nbcoe(ip46_is6(&ip));
     if (fd < 0) return -1;
     if (socket_connect46(fd, &ip, port) < 0)
@@ -122,17 +152,21 @@ static int connect_server(char const *server, int *isunix, tain const *deadline)
         int e = 0;
         socklen_t l = sizeof e;
         if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0) goto err;
-        if (e) { errno = e; goto err; }
+        if (e)
+        {
+          errno = e;
+          goto err;
+        }
       }
     }
     return fd;
   }
- err:
-  {
-    int e = errno;
-    close(fd);
-    errno = e;
-  }
+err:
+{
+  int e = errno;
+  close(fd);
+  errno = e;
+}
   return -1;
 }
 
@@ -144,9 +178,17 @@ static int instream(int sock, int fd, tain const *deadline)
   {
     ssize_t r = pread(fd, chunk + 4, sizeof chunk - 4, off);
     uint32_t n;
-    if (r < 0) { if (errno == EINTR) continue; strerr_warnwusys("read the message"); return -2; }
+    if (r < 0)
+    {
+      if (errno == EINTR) continue;
+      strerr_warnwusys("read the message");
+      return -2;
+    }
     n = (uint32_t)r;
-    chunk[0] = (char)(n >> 24); chunk[1] = (char)(n >> 16); chunk[2] = (char)(n >> 8); chunk[3] = (char)n;
+    chunk[0] = (char)(n >> 24);
+    chunk[1] = (char)(n >> 16);
+    chunk[2] = (char)(n >> 8);
+    chunk[3] = (char)n;
     if (sendall(sock, chunk, (size_t)r + 4, deadline) < 0) return -1;
     if (!r) return 0;
     off += r;
@@ -160,9 +202,17 @@ static enum result ask(char const *server, int fd, int forcestream, unsigned int
   tain_now_g();
   tain_addsec_g(&deadline, (int)timeout);
   reply[0] = 0;
-  if (lseek(fd, 0, SEEK_SET) < 0) { strerr_warnwusys("rewind the message"); return R_FAIL; }
+  if (lseek(fd, 0, SEEK_SET) < 0)
+  {
+    strerr_warnwusys("rewind the message");
+    return R_FAIL;
+  }
   sock = connect_server(server, &isunix, &deadline);
-  if (sock < 0) { strerr_warnwusys("connect to ", server); return R_FAIL; }
+  if (sock < 0)
+  {
+    strerr_warnwusys("connect to ", server);
+    return R_FAIL;
+  }
   if (isunix && !forcestream)
   {
     r = sendall(sock, "zFILDES", 8, &deadline);
@@ -173,7 +223,11 @@ static enum result ask(char const *server, int fd, int forcestream, unsigned int
     else r = -1;
   }
   else r = instream(sock, fd, &deadline);
-  if (r == -2) { close(sock); return R_FAIL; }
+  if (r == -2)
+  {
+    close(sock);
+    return R_FAIL;
+  }
   if (r < 0) strerr_warnwusys("send to ", server);
   /* Even after a failed send: clamd may have said why (size limit). */
   if (getreply(sock, reply, REPLYMAX, &deadline) <= 0)
@@ -183,7 +237,11 @@ static enum result ask(char const *server, int fd, int forcestream, unsigned int
     return R_FAIL;
   }
   close(sock);
-  if (r < 0) { strerr_warnw("clamd ", server, " said: ", reply); return R_FAIL; }
+  if (r < 0)
+  {
+    strerr_warnw("clamd ", server, " said: ", reply);
+    return R_FAIL;
+  }
   {
     size_t len = strlen(reply);
     char *colon = strstr(reply, ": ");
@@ -207,13 +265,22 @@ static int ping(char const *const *servers, unsigned int n, unsigned int timeout
     tain_now_g();
     tain_addsec_g(&deadline, (int)timeout);
     sock = connect_server(servers[i], &isunix, &deadline);
-    if (sock < 0) { strerr_warnwusys("connect to ", servers[i]); bad = 1; continue; }
+    if (sock < 0)
+    {
+      strerr_warnwusys("connect to ", servers[i]);
+      bad = 1;
+      continue;
+    }
     if (sendall(sock, "zPING", 6, &deadline) < 0 || getreply(sock, reply, REPLYMAX, &deadline) <= 0)
     {
       strerr_warnwusys("ping ", servers[i]);
       bad = 1;
     }
-    else if (strcmp(reply, "PONG")) { strerr_warnw("clamd ", servers[i], " said: ", reply); bad = 1; }
+    else if (strcmp(reply, "PONG"))
+    {
+      strerr_warnw("clamd ", servers[i], " said: ", reply);
+      bad = 1;
+    }
     else
     {
       buffer_puts(buffer_1, servers[i]);
@@ -245,11 +312,14 @@ int main(int argc, char const *const *argv)
           if (nservers >= MAXSERVERS) strerr_dief(SCAN_FAIL, "too many servers");
           servers[nservers++] = l.arg;
           break;
-        case 't': if (!uint0_scan(l.arg, &timeout) || !timeout) dieusage(); break;
+        case 't':
+          if (!uint0_scan(l.arg, &timeout) || !timeout) dieusage();
+          break;
         default: dieusage();
       }
     }
-    argc -= l.ind; argv += l.ind;
+    argc -= l.ind;
+    argv += l.ind;
   }
   if (argc > 1) dieusage();
   if (!nservers) servers[nservers++] = "/run/clamav/clamd.ctl";

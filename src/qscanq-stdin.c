@@ -30,7 +30,7 @@ static int debug;
 
 struct scan
 {
-  int wstat;        /* as waitpid says; -1 if it never ran */
+  int wstat; /* as waitpid says; -1 if it never ran */
   int timedout;
   unsigned int ms;
   size_t replen;
@@ -47,8 +47,17 @@ static int die(enum qscanq_verdict v, char const *what, int code)
 static int save(uint64_t *bytes)
 {
   int fd = open("msg", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-  if (fd < 0) { strerr_warnwusys("create ", "msg"); return QQ_WRITE; }
-  if (fchmod(fd, 0640) < 0) { strerr_warnwusys("chmod ", "msg"); fd_close(fd); return QQ_WRITE; }
+  if (fd < 0)
+  {
+    strerr_warnwusys("create ", "msg");
+    return QQ_WRITE;
+  }
+  if (fchmod(fd, 0640) < 0)
+  {
+    strerr_warnwusys("chmod ", "msg");
+    fd_close(fd);
+    return QQ_WRITE;
+  }
   *bytes = 0;
   for (;;)
   {
@@ -69,7 +78,11 @@ static int save(uint64_t *bytes)
     }
     *bytes += (uint64_t)r;
   }
-  if (close(fd) < 0) { strerr_warnwusys("write ", "msg"); return QQ_WRITE; }
+  if (close(fd) < 0)
+  {
+    strerr_warnwusys("write ", "msg");
+    return QQ_WRITE;
+  }
   return 0;
 }
 
@@ -92,7 +105,11 @@ static void drain_envelope(void)
     if (!tain_future(&deadline)) return;
     tain_sub(&left, &deadline, &STAMP);
     r = poll(&x, 1, tain_to_millisecs(&left) + 1);
-    if (r < 0) { if (errno == EINTR) continue; return; }
+    if (r < 0)
+    {
+      if (errno == EINTR) continue;
+      return;
+    }
     if (!r) return;
     r = read(1, buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;
@@ -146,7 +163,11 @@ static int scan(char const *cmd, struct scan *s)
   s->ms = 0;
   memcpy(words, cmd, cmdlen + 1);
   n = qscanq_split(words, argv, MAXWORDS);
-  if (n <= 0) { strerr_warnw("invalid scanner command line: ", cmd); return -1; }
+  if (n <= 0)
+  {
+    strerr_warnw("invalid scanner command line: ", cmd);
+    return -1;
+  }
   if (!strchr(argv[0], '/'))
   {
     size_t l = strlen(argv[0]);
@@ -155,10 +176,23 @@ static int scan(char const *cmd, struct scan *s)
     memcpy(full + sizeof QSCANQ_BINDIR, argv[0], l + 1);
     argv[0] = full;
   }
-  if (!getcwd(cwd, sizeof cwd)) { strerr_warnwusys("getcwd", ""); return -1; }
+  if (!getcwd(cwd, sizeof cwd))
+  {
+    strerr_warnwusys("getcwd", "");
+    return -1;
+  }
   msgfd = open("msg", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (msgfd < 0) { strerr_warnwusys("open ", "msg"); return -1; }
-  if (pipe2(p, O_CLOEXEC) < 0) { strerr_warnwusys("pipe", ""); fd_close(msgfd); return -1; }
+  if (msgfd < 0)
+  {
+    strerr_warnwusys("open ", "msg");
+    return -1;
+  }
+  if (pipe2(p, O_CLOEXEC) < 0)
+  {
+    strerr_warnwusys("pipe", "");
+    fd_close(msgfd);
+    return -1;
+  }
   if (debug) strerr_warni("running scanner ", argv[0]);
   tain_now_g();
   start = STAMP;
@@ -167,7 +201,9 @@ static int scan(char const *cmd, struct scan *s)
   if (pid < 0)
   {
     strerr_warnwusys("fork for ", "scanner");
-    fd_close(msgfd); fd_close(p[0]); fd_close(p[1]);
+    fd_close(msgfd);
+    fd_close(p[0]);
+    fd_close(p[1]);
     return -1;
   }
   if (!pid) scanner_child(argv, msgfd, p[1], cwd);
@@ -177,7 +213,8 @@ static int scan(char const *cmd, struct scan *s)
   if (pidfd < 0)
   {
     strerr_warnwusys("pidfd_open", "");
-    kill(-pid, SIGKILL); kill(pid, SIGKILL);
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
     waitpid(pid, &s->wstat, 0);
     fd_close(p[0]);
     return -1;
@@ -191,18 +228,37 @@ static int scan(char const *cmd, struct scan *s)
     tain left;
     tain_now_g();
     now = STAMP;
-    if (!tain_less(&now, &deadline)) { s->timedout = 1; break; }
+    if (!tain_less(&now, &deadline))
+    {
+      s->timedout = 1;
+      break;
+    }
     tain_sub(&left, &deadline, &now);
     ms = tain_to_millisecs(&left);
     r = poll(x, 2, ms < 0 ? 1000 : ms + 1);
-    if (r < 0) { if (errno == EINTR) continue; strerr_warnwusys("poll", ""); s->timedout = 1; break; }
+    if (r < 0)
+    {
+      if (errno == EINTR) continue;
+      strerr_warnwusys("poll", "");
+      s->timedout = 1;
+      break;
+    }
     if (x[1].revents)
     {
       for (;;)
       {
         ssize_t k = read(p[0], buf, sizeof buf);
-        if (k < 0) { if (errno != EINTR && errno != EAGAIN) pipedone = 1; if (errno != EINTR) break; continue; }
-        if (!k) { pipedone = 1; break; }
+        if (k < 0)
+        {
+          if (errno != EINTR && errno != EAGAIN) pipedone = 1;
+          if (errno != EINTR) break;
+          continue;
+        }
+        if (!k)
+        {
+          pipedone = 1;
+          break;
+        }
         if (s->replen < REPORTMAX)
         {
           size_t c = (size_t)k > REPORTMAX - s->replen ? REPORTMAX - s->replen : (size_t)k;
@@ -217,7 +273,8 @@ static int scan(char const *cmd, struct scan *s)
      outlive the scan or keep msg open. */
   kill(-pid, SIGKILL);
   if (s->timedout) kill(pid, SIGKILL);
-  while (waitpid(pid, &s->wstat, 0) < 0 && errno == EINTR) ;
+  while (waitpid(pid, &s->wstat, 0) < 0 && errno == EINTR)
+    ;
   if (!pipedone)
   {
     ssize_t k;
@@ -261,25 +318,51 @@ static void writelog(char const *verdict, char const *sig, uint64_t bytes, struc
   size_t len = 0;
   char fmt[UINT64_FMT];
   int fd;
-#define PUT(x) do { size_t l_ = strlen(x); if (len + l_ < sizeof line - 1) { memcpy(line + len, (x), l_); len += l_; } } while (0)
-  PUT("verdict="); PUT(verdict);
+#define PUT(x)                      \
+  do {                              \
+    size_t l_ = strlen(x);          \
+    if (len + l_ < sizeof line - 1) \
+    {                               \
+      memcpy(line + len, (x), l_);  \
+      len += l_;                    \
+    }                               \
+  } while (0)
+  PUT("verdict=");
+  PUT(verdict);
   if (sig)
   {
     PUT(" sig=");
     for (char const *c = sig; *c && len < 600; c++)
       line[len++] = (*c > 0x20 && *c < 0x7f && *c != '"') ? *c : '_';
   }
-  PUT(" bytes="); fmt[uint64_fmt(fmt, bytes)] = 0; PUT(fmt);
-  PUT(" scan_ms="); fmt[uint64_fmt(fmt, s->ms)] = 0; PUT(fmt);
+  PUT(" bytes=");
+  fmt[uint64_fmt(fmt, bytes)] = 0;
+  PUT(fmt);
+  PUT(" scan_ms=");
+  fmt[uint64_fmt(fmt, s->ms)] = 0;
+  PUT(fmt);
   PUT(" scanner=");
   if (s->timedout) PUT("timeout");
   else if (s->wstat < 0) PUT("none");
-  else if (WIFSIGNALED(s->wstat)) { PUT("signal"); fmt[uint64_fmt(fmt, (uint64_t)WTERMSIG(s->wstat))] = 0; PUT(fmt); }
-  else { fmt[uint64_fmt(fmt, (uint64_t)WEXITSTATUS(s->wstat))] = 0; PUT(fmt); }
+  else if (WIFSIGNALED(s->wstat))
+  {
+    PUT("signal");
+    fmt[uint64_fmt(fmt, (uint64_t)WTERMSIG(s->wstat))] = 0;
+    PUT(fmt);
+  }
+  else
+  {
+    fmt[uint64_fmt(fmt, (uint64_t)WEXITSTATUS(s->wstat))] = 0;
+    PUT(fmt);
+  }
 #undef PUT
   line[len++] = '\n';
   fd = open("../log", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) { strerr_warnwusys("create ", "../log"); return; }
+  if (fd < 0)
+  {
+    strerr_warnwusys("create ", "../log");
+    return;
+  }
   if (allwrite(fd, line, len) < len) strerr_warnwusys("write ", "../log");
   fd_close(fd);
 }
@@ -305,7 +388,11 @@ int main(int argc, char const *const *argv)
   sigaction(SIGPIPE, &sa, &oldpipe);
 
   t = qscanq_trusted();
-  if (t < 0) { strerr_warnwusys("read ", "/etc/passwd"); return die(VERDICT_FAIL, 0, QQ_TEMP); }
+  if (t < 0)
+  {
+    strerr_warnwusys("read ", "/etc/passwd");
+    return die(VERDICT_FAIL, 0, QQ_TEMP);
+  }
   if (t)
   {
     char const *x = getenv("SCANCMD");
@@ -320,9 +407,21 @@ int main(int argc, char const *const *argv)
   if (r) return die(VERDICT_FAIL, r == QQ_READ ? "error reading the message" : "error writing the message to the spool", r);
 
   if (scan(cmd, &s) < 0) return die(VERDICT_FAIL, 0, QQ_TEMP);
-  if (!s.timedout && WIFEXITED(s.wstat) && (WEXITSTATUS(s.wstat) == SCAN_CLEAN)) { v = VERDICT_CLEAN; verdict = "clean"; }
-  else if (!s.timedout && WIFEXITED(s.wstat) && WEXITSTATUS(s.wstat) == SCAN_VIRUS) { v = VERDICT_VIRUS; verdict = "virus"; }
-  else if (!s.timedout && WIFEXITED(s.wstat) && WEXITSTATUS(s.wstat) == SCAN_BANNED) { v = VERDICT_BANNED; verdict = "banned"; }
+  if (!s.timedout && WIFEXITED(s.wstat) && (WEXITSTATUS(s.wstat) == SCAN_CLEAN))
+  {
+    v = VERDICT_CLEAN;
+    verdict = "clean";
+  }
+  else if (!s.timedout && WIFEXITED(s.wstat) && WEXITSTATUS(s.wstat) == SCAN_VIRUS)
+  {
+    v = VERDICT_VIRUS;
+    verdict = "virus";
+  }
+  else if (!s.timedout && WIFEXITED(s.wstat) && WEXITSTATUS(s.wstat) == SCAN_BANNED)
+  {
+    v = VERDICT_BANNED;
+    verdict = "banned";
+  }
   else
   {
     char fmt[UINT_FMT];
@@ -364,8 +463,16 @@ int main(int argc, char const *const *argv)
     int fd = open("msg", O_RDONLY | O_NOFOLLOW);
     uid_t uid = getuid();
     gid_t gid = getgid();
-    if (fd < 0) { strerr_warnwusys("open ", "msg"); return die(VERDICT_FAIL, 0, QQ_TEMP); }
-    if (fd_move(0, fd) < 0) { strerr_warnwusys("dup ", "msg"); return die(VERDICT_FAIL, 0, QQ_TEMP); }
+    if (fd < 0)
+    {
+      strerr_warnwusys("open ", "msg");
+      return die(VERDICT_FAIL, 0, QQ_TEMP);
+    }
+    if (fd_move(0, fd) < 0)
+    {
+      strerr_warnwusys("dup ", "msg");
+      return die(VERDICT_FAIL, 0, QQ_TEMP);
+    }
     if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
     {
       strerr_warnwusys("drop privileges", "");

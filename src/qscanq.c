@@ -33,7 +33,11 @@ static void spawn_cleanq(void)
   char const *envp[] = { "PATH=/usr/bin:/bin", "SCANDIR=.", 0 };
   char const *argv[] = { "run-cleanq", 0 };
   pid_t pid = fork();
-  if (pid < 0) { if (getenv("DEBUG")) strerr_warnwusys("fork for ", QSCANQ_RUNCLEANQ); return; }
+  if (pid < 0)
+  {
+    if (getenv("DEBUG")) strerr_warnwusys("fork for ", QSCANQ_RUNCLEANQ);
+    return;
+  }
   if (pid) return;
   setsid();
   {
@@ -121,7 +125,11 @@ int main(int argc, char const *const *argv)
 
   if (getenv("QSCANQ_LOG"))
   {
-    if (chdir(name) == 0) { logline(name, code); if (chdir("..") < 0) strerr_warnwusys("chdir to ", scandir); }
+    if (chdir(name) == 0)
+    {
+      logline(name, code);
+      if (chdir("..") < 0) strerr_warnwusys("chdir to ", scandir);
+    }
     else strerr_warnwusys("chdir to ", name);
   }
   /* Finished: cleanq may take it now. A failure here only delays that

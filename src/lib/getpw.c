@@ -26,10 +26,19 @@ int qscanq_getpw(char const *name, uid_t *uid, gid_t *gid)
     for (;;)
     {
       ssize_t g = buffer_get(&b, &c, 1);
-      if (g < 0) { r = -1; goto end; }
-      if (!g) { if (!len) goto end; break; }
+      if (g < 0)
+      {
+        r = -1;
+        goto end;
+      }
+      if (!g)
+      {
+        if (!len) goto end;
+        break;
+      }
       if (c == '\n') break;
-      if (len >= sizeof line - 1) skip = 1; else line[len++] = c;
+      if (len >= sizeof line - 1) skip = 1;
+      else line[len++] = c;
     }
     line[len] = 0;
     if (skip || len <= namelen || memcmp(line, name, namelen) || line[namelen] != ':') continue;
@@ -50,11 +59,11 @@ int qscanq_getpw(char const *name, uid_t *uid, gid_t *gid)
       goto end;
     }
   }
- end:
-  {
-    int e = errno;
-    fd_close(fd);
-    errno = e;
-  }
+end:
+{
+  int e = errno;
+  fd_close(fd);
+  errno = e;
+}
   return r;
 }

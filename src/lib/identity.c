@@ -12,14 +12,26 @@ int qscanq_become_qscand(void)
   gid_t gid;
   int r = qscanq_getpw(QSCANQ_USER, &uid, &gid);
   if (r < 0) return -1;
-  if (!r) { errno = ENOENT; return -1; }
+  if (!r)
+  {
+    errno = ENOENT;
+    return -1;
+  }
   if (!geteuid())
   {
     if (setgroups(1, &gid) < 0) return -1;
     if (setresgid(gid, gid, gid) < 0) return -1;
   }
-  else if (geteuid() != uid) { errno = EPERM; return -1; }
+  else if (geteuid() != uid)
+  {
+    errno = EPERM;
+    return -1;
+  }
   if (setresuid(uid, uid, uid) < 0) return -1;
-  if (getuid() != uid || geteuid() != uid) { errno = EPERM; return -1; }
+  if (getuid() != uid || geteuid() != uid)
+  {
+    errno = EPERM;
+    return -1;
+  }
   return 0;
 }

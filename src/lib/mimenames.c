@@ -58,7 +58,11 @@ static size_t decode2047(char const *s, size_t n, char *out, size_t max)
               if (v < 0) continue;
               acc = (acc << 6) | (unsigned int)v;
               bits += 6;
-              if (bits >= 8) { bits -= 8; out[o++] = (char)((acc >> bits) & 0xff); }
+              if (bits >= 8)
+              {
+                bits -= 8;
+                out[o++] = (char)((acc >> bits) & 0xff);
+              }
             }
           }
           else
@@ -128,7 +132,19 @@ static int params(char const *h, size_t n, qscanq_name_fn f, void *ctx)
   {
     size_t k0, k1, v0, v1;
     int ext, quoted = 0;
-    while (i < n && h[i] != ';') { if (h[i] == '"') { i++; while (i < n && h[i] != '"') { if (h[i] == '\\') i++; i++; } } i++; }
+    while (i < n && h[i] != ';')
+    {
+      if (h[i] == '"')
+      {
+        i++;
+        while (i < n && h[i] != '"')
+        {
+          if (h[i] == '\\') i++;
+          i++;
+        }
+      }
+      i++;
+    }
     if (i >= n) break;
     i++;
     while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n')) i++;
@@ -138,8 +154,24 @@ static int params(char const *h, size_t n, qscanq_name_fn f, void *ctx)
     k1 = i++;
     while (k1 > k0 && (h[k1 - 1] == ' ' || h[k1 - 1] == '\t')) k1--;
     while (i < n && (h[i] == ' ' || h[i] == '\t')) i++;
-    if (i < n && h[i] == '"') { quoted = 1; v0 = ++i; while (i < n && h[i] != '"') { if (h[i] == '\\') i++; i++; } v1 = i < n ? i : n; if (i < n) i++; }
-    else { v0 = i; while (i < n && h[i] != ';' && h[i] != ' ' && h[i] != '\t' && h[i] != '\r' && h[i] != '\n') i++; v1 = i; }
+    if (i < n && h[i] == '"')
+    {
+      quoted = 1;
+      v0 = ++i;
+      while (i < n && h[i] != '"')
+      {
+        if (h[i] == '\\') i++;
+        i++;
+      }
+      v1 = i < n ? i : n;
+      if (i < n) i++;
+    }
+    else
+    {
+      v0 = i;
+      while (i < n && h[i] != ';' && h[i] != ' ' && h[i] != '\t' && h[i] != '\r' && h[i] != '\n') i++;
+      v1 = i;
+    }
     (void)quoted;
     /* name, filename, and RFC 2231's name*, filename*0, filename*1*... */
     {

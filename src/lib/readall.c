@@ -8,7 +8,11 @@ ssize_t qscanq_readall(int fd, char *s, size_t n)
   while (w < n)
   {
     ssize_t r = read(fd, s + w, n - w);
-    if (r < 0) { if (errno == EINTR) continue; return -1; }
+    if (r < 0)
+    {
+      if (errno == EINTR) continue;
+      return -1;
+    }
     if (!r) break;
     w += (size_t)r;
   }

@@ -25,7 +25,11 @@ int qscanq_regular_input(char const *file, char const *tmpdir)
     for (;;)
     {
       ssize_t r = read(fd, buf, sizeof buf);
-      if (r < 0) { if (errno == EINTR) continue; strerr_diefusys(SCAN_FAIL, "read ", file ? file : "stdin"); }
+      if (r < 0)
+      {
+        if (errno == EINTR) continue;
+        strerr_diefusys(SCAN_FAIL, "read ", file ? file : "stdin");
+      }
       if (!r) break;
       if (allwrite(t, buf, (size_t)r) < (size_t)r) strerr_diefusys(SCAN_FAIL, "write a temporary file in ", tmpdir);
     }

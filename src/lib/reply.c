@@ -11,7 +11,13 @@
 /* SPEC 3: plain, notqmail (82, fd 6), simscan (82, fd 4),
    indimail (33/34/71, or 88 with the text on $ERROR_FD, default 2). */
 
-enum mode { PLAIN, NOTQMAIL, SIMSCAN, INDIMAIL };
+enum mode
+{
+  PLAIN,
+  NOTQMAIL,
+  SIMSCAN,
+  INDIMAIL
+};
 
 static enum mode getmode(void)
 {
@@ -58,7 +64,8 @@ static int say(int fd, char const *s, size_t len)
   memset(&ign, 0, sizeof ign);
   ign.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ign, &old);
-  do w = write(fd, s, len); while (w < 0 && errno == EINTR);
+  do w = write(fd, s, len);
+  while (w < 0 && errno == EINTR);
   sigaction(SIGPIPE, &old, 0);
   return w == (ssize_t)len;
 }
@@ -71,21 +78,33 @@ int qscanq_reply(enum qscanq_verdict v, char const *what, int plaincode)
   int fd = qscanq_replyfd();
   int plain = v == VERDICT_FAIL ? plaincode : QQ_PERM;
   char const *head, *tail;
-  if (m == INDIMAIL) plain = v == VERDICT_VIRUS ? QQ_IND_VIRUS : v == VERDICT_BANNED ? QQ_IND_BANNED : plaincode;
+  if (m == INDIMAIL) plain = v == VERDICT_VIRUS ? QQ_IND_VIRUS : v == VERDICT_BANNED ? QQ_IND_BANNED
+                                                                                     : plaincode;
   if (v == VERDICT_CLEAN) return QQ_OK;
   if (m == PLAIN || fd < 0 || !writable(fd)) return plain;
   switch (v)
   {
-    case VERDICT_VIRUS: head = "Dvirus found: "; tail = " (#5.7.1)"; break;
-    case VERDICT_BANNED: head = "Dbanned attachment: "; tail = " (#5.7.1)"; break;
-    default: head = "Z"; tail = " (#4.3.0)"; break;
+    case VERDICT_VIRUS:
+      head = "Dvirus found: ";
+      tail = " (#5.7.1)";
+      break;
+    case VERDICT_BANNED:
+      head = "Dbanned attachment: ";
+      tail = " (#5.7.1)";
+      break;
+    default:
+      head = "Z";
+      tail = " (#4.3.0)";
+      break;
   }
   if (!what || !*what) what = v == VERDICT_FAIL ? "temporary failure in the virus scanner" : "unknown";
   wl = strlen(what);
   if (wl > 400) wl = 400;
-  memcpy(buf, head, strlen(head)); len = strlen(head);
+  memcpy(buf, head, strlen(head));
+  len = strlen(head);
   for (size_t i = 0; i < wl; i++) buf[len++] = (what[i] == '\n' || what[i] == '\r' || !what[i]) ? ' ' : what[i];
-  memcpy(buf + len, tail, strlen(tail)); len += strlen(tail);
+  memcpy(buf + len, tail, strlen(tail));
+  len += strlen(tail);
   /* notqmail/simscan read a NUL-terminated string; indimail a line. */
   buf[len++] = m == INDIMAIL ? '\n' : 0;
   if (!say(fd, buf, len)) return plain;

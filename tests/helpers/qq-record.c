@@ -25,7 +25,11 @@ static FILE *out(char const *name)
   FILE *f;
   snprintf(path, sizeof path, "%s/%s", dir, name);
   f = fopen(path, "w");
-  if (!f) { perror(path); exit(100); }
+  if (!f)
+  {
+    perror(path);
+    exit(100);
+  }
   return f;
 }
 
@@ -36,11 +40,24 @@ static void copy(int fd, char const *name)
   for (;;)
   {
     ssize_t r = read(fd, buf, sizeof buf);
-    if (r < 0) { if (errno == EINTR) continue; fprintf(stderr, "qq-record: read fd %d: %s\n", fd, strerror(errno)); exit(100); }
+    if (r < 0)
+    {
+      if (errno == EINTR) continue;
+      fprintf(stderr, "qq-record: read fd %d: %s\n", fd, strerror(errno));
+      exit(100);
+    }
     if (!r) break;
-    if (fwrite(buf, 1, (size_t)r, f) != (size_t)r) { perror("qq-record: write"); exit(100); }
+    if (fwrite(buf, 1, (size_t)r, f) != (size_t)r)
+    {
+      perror("qq-record: write");
+      exit(100);
+    }
   }
-  if (fclose(f)) { perror("qq-record: close"); exit(100); }
+  if (fclose(f))
+  {
+    perror("qq-record: close");
+    exit(100);
+  }
 }
 
 int main(int argc, char **argv)
@@ -58,7 +75,11 @@ int main(int argc, char **argv)
       case 'w': wait = atol(optarg); break;
       default: return 100;
     }
-  if (argc - optind != 2) { fprintf(stderr, "usage: qq-record [-s] [-u uid] [-w s] dir code\n"); return 100; }
+  if (argc - optind != 2)
+  {
+    fprintf(stderr, "usage: qq-record [-s] [-u uid] [-w s] dir code\n");
+    return 100;
+  }
   dir = argv[optind];
   code = atoi(argv[optind + 1]);
 
@@ -96,7 +117,9 @@ int main(int argc, char **argv)
     int fl = fcntl(0, F_GETFL);
     off_t off = lseek(0, 0, SEEK_CUR);
     f = out("fd0");
-    fprintf(f, "%s offset %lld\n", fl < 0 ? "closed" : (fl & O_ACCMODE) == O_RDONLY ? "rdonly" : "writable", (long long)off);
+    fprintf(f, "%s offset %lld\n", fl < 0 ? "closed" : (fl & O_ACCMODE) == O_RDONLY ? "rdonly"
+                                                                                    : "writable",
+        (long long)off);
     fclose(f);
   }
   if (wait) sleep((unsigned)wait);

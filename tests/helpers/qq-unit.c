@@ -27,7 +27,8 @@ static int split_is(char const *in, int count, char const *const *want)
   strcpy(s, in);
   r = qscanq_split(s, argv, 8);
   if (r != count) return 0;
-  for (int i = 0; i < count; i++) if (strcmp(argv[i], want[i])) return 0;
+  for (int i = 0; i < count; i++)
+    if (strcmp(argv[i], want[i])) return 0;
   return !argv[count];
 }
 
@@ -35,7 +36,11 @@ static char names[2048];
 static int collect(char const *name, size_t len, void *ctx)
 {
   (void)ctx;
-  if (strlen(names) + len + 2 < sizeof names) { strncat(names, name, len); strcat(names, "|"); }
+  if (strlen(names) + len + 2 < sizeof names)
+  {
+    strncat(names, name, len);
+    strcat(names, "|");
+  }
   return 0;
 }
 
@@ -84,7 +89,9 @@ int main(int argc, char **argv)
   /* mimenames */
   ok(!strcmp(mimenames("Content-Type: application/octet-stream; name=\"a-b (1).exe\"\n"), "a-b (1).exe|"), "mimenames: quoted name, kept byte for byte");
   ok(!strcmp(mimenames("content-disposition: attachment;\n\tfilename=x.scr\n"), "x.scr|"), "mimenames: folded header, token value, any case");
-  ok(!strcmp(mimenames("Content-Disposition: attachment; filename=\"=?UTF-8?B?R3LDvMOfZS5leGU=?=\"\n"), "Gr\xc3\xbc\xc3\x9f" "e.exe|"), "mimenames: RFC 2047 B");
+  ok(!strcmp(mimenames("Content-Disposition: attachment; filename=\"=?UTF-8?B?R3LDvMOfZS5leGU=?=\"\n"), "Gr\xc3\xbc\xc3\x9f"
+                                                                                                        "e.exe|"),
+      "mimenames: RFC 2047 B");
   ok(!strcmp(mimenames("Content-Disposition: attachment; filename=\"=?iso-8859-1?Q?R=E9sum=E9_2.exe?=\"\n"), "R\xe9sum\xe9 2.exe|"), "mimenames: RFC 2047 Q");
   ok(!strcmp(mimenames("Content-Disposition: attachment; filename=\"=?UTF-8?Q?a?= =?UTF-8?Q?b.exe?=\"\n"), "ab.exe|"), "mimenames: adjacent encoded words join");
   ok(!strcmp(mimenames("Content-Disposition: attachment; filename*=UTF-8''%E2%82%AC.exe\n"), "\xe2\x82\xac.exe|"), "mimenames: RFC 2231");
@@ -144,11 +151,16 @@ int main(int argc, char **argv)
     int dfd;
     struct stat st;
     if (!t) return 1;
-    snprintf(path, sizeof path, "%s/keep", t); mkdir(path, 0700);
-    snprintf(path, sizeof path, "%s/keep/precious", t); close(open(path, O_CREAT | O_WRONLY, 0600));
-    snprintf(path, sizeof path, "%s/@x", t); mkdir(path, 0700);
-    snprintf(path, sizeof path, "%s/@x/work", t); mkdir(path, 0700);
-    snprintf(path, sizeof path, "%s/@x/work/msg", t); close(open(path, O_CREAT | O_WRONLY, 0600));
+    snprintf(path, sizeof path, "%s/keep", t);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/keep/precious", t);
+    close(open(path, O_CREAT | O_WRONLY, 0600));
+    snprintf(path, sizeof path, "%s/@x", t);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/@x/work", t);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/@x/work/msg", t);
+    close(open(path, O_CREAT | O_WRONLY, 0600));
     snprintf(path, sizeof path, "%s/keep", t);
     {
       char l[4096];
@@ -157,7 +169,8 @@ int main(int argc, char **argv)
       snprintf(l, sizeof l, "%s/@x/up", t);
       if (symlink("..", l) < 0) return 1;
     }
-    snprintf(path, sizeof path, "%s/@x/work", t); chmod(path, 0500);
+    snprintf(path, sizeof path, "%s/@x/work", t);
+    chmod(path, 0500);
     dfd = open(t, O_RDONLY | O_DIRECTORY);
     ok(qscanq_rmtree(dfd, "@x", getuid()) == 0, "rmtree: removes a tree with links and a read-only dir");
     snprintf(path, sizeof path, "%s/@x", t);

@@ -4,16 +4,16 @@
 #define QSCANQ_EXITCODES_H
 
 #define QQ_OK 0
-#define QQ_PERM 31         /* virus or banned attachment: refuse for good */
-#define QQ_IND_VIRUS 33    /* indimail mode, virus, no reply fd */
-#define QQ_IND_BANNED 34   /* indimail mode, banned attachment, no reply fd */
+#define QQ_PERM 31 /* virus or banned attachment: refuse for good */
+#define QQ_IND_VIRUS 33 /* indimail mode, virus, no reply fd */
+#define QQ_IND_BANNED 34 /* indimail mode, banned attachment, no reply fd */
 #define QQ_NOMEM 51
-#define QQ_WRITE 53        /* cannot write the message to the spool */
-#define QQ_READ 54         /* cannot read the message from fd 0 */
-#define QQ_TEMP 71         /* any other temporary failure */
+#define QQ_WRITE 53 /* cannot write the message to the spool */
+#define QQ_READ 54 /* cannot read the message from fd 0 */
+#define QQ_TEMP 71 /* any other temporary failure */
 #define QQ_BUG 81
-#define QQ_CUSTOM 82       /* notqmail/simscan: reply text on the reply fd */
-#define QQ_IND_CUSTOM 88   /* indimail: reply text on $ERROR_FD */
+#define QQ_CUSTOM 82 /* notqmail/simscan: reply text on the reply fd */
+#define QQ_IND_CUSTOM 88 /* indimail: reply text on $ERROR_FD */
 
 /* Scanner contract (SPEC 2): what a scanner's exit code means. */
 #define SCAN_CLEAN 0

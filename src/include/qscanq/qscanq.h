@@ -32,7 +32,13 @@ extern void qscanq_closefrom(int keep);
 extern int qscanq_rmtree(int dirfd, char const *name, uid_t uid);
 
 /* Reply modes (SPEC 3). */
-enum qscanq_verdict { VERDICT_CLEAN, VERDICT_VIRUS, VERDICT_BANNED, VERDICT_FAIL };
+enum qscanq_verdict
+{
+  VERDICT_CLEAN,
+  VERDICT_VIRUS,
+  VERDICT_BANNED,
+  VERDICT_FAIL
+};
 /* Reports a refusal to the caller in the mode $QSCANQ_REPLY chooses and
    returns the exit code to use. what: signature, attachment or failure
    text; plaincode: the code for a failure in plain mode (71, 53, 54...). */

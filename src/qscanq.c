@@ -78,6 +78,15 @@ int main(int argc, char const *const *argv)
   PROG = "qscanq";
   (void)argc;
   umask(077);
+  /* A closed fd 2 would be taken by the first file we open, and every
+     diagnostic written into it: make it /dev/null. A closed fd 0 or 1
+     means no message or no envelope. */
+  if (fcntl(0, F_GETFD) < 0 || fcntl(1, F_GETFD) < 0)
+  {
+    if (fcntl(2, F_GETFD) >= 0) strerr_warnw("descriptor 0 or 1 is not open: no message or no envelope");
+    return QQ_READ;
+  }
+  if (fcntl(2, F_GETFD) < 0 && open("/dev/null", O_WRONLY) != 2) return QQ_TEMP;
 
   t = qscanq_trusted();
   if (t < 0) return fail("read ", "/etc/passwd");

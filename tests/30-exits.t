@@ -66,6 +66,13 @@ as_trusted sh -c '"$0" </ >/dev/null 2>"$1/err"; echo $? >"$1/code"' "$QSCANQ" "
 is "$(cat "$W/code")" 54 "message read error (fd 0 a directory): 54"
 t "read error: logged" grep -q "unable to read the message" "$W/err"
 
+as_trusted sh -c '"$0" <&- 2>"$1/err"; echo $? >"$1/code"' "$QSCANQ" "$W"
+is "$(cat "$W/code")" 54 "fd 0 (the message) closed: 54"
+printf '#!/bin/sh\nexec "$@" 2>&-\n' > "$W/close2"; chmod 755 "$W/close2"
+qrun -l "$W/close2" "SCANCMD=/bin/sh -c 'echo scanner-noise >&2; exit 0'" -- "$W/clean" $(rec) 0
+is "$EXIT" 0 "fd 2 closed: the message still passes"
+t "... and nothing was written into it" same "$W/clean" "$R/msg"
+
 head -c 200000 /dev/urandom > "$W/big"
 qrun -l "prlimit --fsize=100000 --" -- "$W/big"
 is "$EXIT" 53 "write error (RLIMIT_FSIZE 100000, 200000-byte message): 53"

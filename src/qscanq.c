@@ -123,6 +123,12 @@ int main(int argc, char const *const *argv)
   }
   while (waitpid(pid, &wstat, 0) < 0)
     if (errno != EINTR) return fail("wait for ", QSCANQ_STDIN);
+  if (getenv("DEBUG"))
+  {
+    char fmt[UINT_FMT];
+    fmt[uint_fmt(fmt, (unsigned int)wstat)] = 0;
+    strerr_warni(name, ": qscanq-stdin wait status ", fmt);
+  }
   if (WIFEXITED(wstat)) code = WEXITSTATUS(wstat);
   else
   {

@@ -117,6 +117,21 @@ t "cron line runs the installed run-cleanq" grep -q "^\*/10 \* \* \* \* root $QT
 t "tcprules example: QMAILQUEUE is the installed qscanq" grep -q "^:allow,QMAILQUEUE=\"$QT_HOME/bin/qscanq\"$" "$KIT/tcp.smtp"
 t "qmail-dkim wrapper runs qscanq through DKIMQUEUE" grep -q "^DKIMQUEUE=$QT_HOME/bin/qscanq$" "$KIT/qmail-dkim-qscanq"
 
+# make setup: the user and the spool, idempotently.
+if need_root; then
+  su=qsqs$$
+  sh "$TOP/tools/setup" "$su" "$W/setup-spool" > /dev/null
+  t "setup creates the system user" id "$su"
+  is "$(stat -c '%U %G %a' "$W/setup-spool")" "$su $su 750" "setup makes the spool $su:$su 750"
+  chmod 777 "$W/setup-spool"
+  sh "$TOP/tools/setup" "$su" "$W/setup-spool" > "$W/setup.out"
+  t "a second run keeps the user" grep -q "user $su exists" "$W/setup.out"
+  is "$(stat -c '%a' "$W/setup-spool")" 750 "... and puts the spool's mode right"
+  userdel "$su" 2>/dev/null
+else
+  for i in 1 2 3 4; do skip "make setup needs root"; done
+fi
+
 # install and uninstall into a DESTDIR: nothing left behind.
 D=$W/dest
 "$QT/make" DESTDIR="$D" install

@@ -37,11 +37,6 @@ struct scan
   char report[REPORTMAX + 1];
 };
 
-static int die(enum qscanq_verdict v, char const *what, int code)
-{
-  return qscanq_reply(v, what, code);
-}
-
 /* Large reads, every read and write checked, nothing left half-done:
    a short copy never reaches the scanner, let alone qmail-queue. */
 static int save(uint64_t *bytes)
@@ -391,7 +386,7 @@ int main(int argc, char const *const *argv)
   if (t < 0)
   {
     strerr_warnwusys("read ", "/etc/passwd");
-    return die(VERDICT_FAIL, 0, QQ_TEMP);
+    return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
   }
   if (t)
   {
@@ -404,9 +399,9 @@ int main(int argc, char const *const *argv)
   }
 
   r = save(&bytes);
-  if (r) return die(VERDICT_FAIL, r == QQ_READ ? "error reading the message" : "error writing the message to the spool", r);
+  if (r) return qscanq_reply(VERDICT_FAIL, r == QQ_READ ? "error reading the message" : "error writing the message to the spool", r);
 
-  if (scan(cmd, &s) < 0) return die(VERDICT_FAIL, 0, QQ_TEMP);
+  if (scan(cmd, &s) < 0) return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
   if (!s.timedout && WIFEXITED(s.wstat) && (WEXITSTATUS(s.wstat) == SCAN_CLEAN))
   {
     v = VERDICT_CLEAN;
@@ -454,7 +449,7 @@ int main(int argc, char const *const *argv)
   if (v != VERDICT_CLEAN)
   {
     drain_envelope();
-    return die(v, sig, QQ_TEMP);
+    return qscanq_reply(v, sig, QQ_TEMP);
   }
 
   /* Clean: the downstream program gets msg on fd 0 at offset 0, the
@@ -466,23 +461,23 @@ int main(int argc, char const *const *argv)
     if (fd < 0)
     {
       strerr_warnwusys("open ", "msg");
-      return die(VERDICT_FAIL, 0, QQ_TEMP);
+      return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
     }
     if (fd_move(0, fd) < 0)
     {
       strerr_warnwusys("dup ", "msg");
-      return die(VERDICT_FAIL, 0, QQ_TEMP);
+      return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
     }
     if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
     {
       strerr_warnwusys("drop privileges", "");
-      return die(VERDICT_FAIL, 0, QQ_TEMP);
+      return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
     }
     /* Root may become anybody anyway; for everybody else, make sure. */
     if (uid && uid != quid && (setresuid(-1, quid, -1) == 0 || geteuid() != uid))
     {
       strerr_warnw("privileges could be regained: refusing to go on");
-      return die(VERDICT_FAIL, 0, QQ_BUG);
+      return qscanq_reply(VERDICT_FAIL, 0, QQ_BUG);
     }
   }
   qscanq_closefrom(qscanq_replyfd());
@@ -499,5 +494,5 @@ int main(int argc, char const *const *argv)
     execv(qq[0], (char *const *)qq);
     strerr_warnwusys("exec ", qq[0]);
   }
-  return die(VERDICT_FAIL, 0, QQ_TEMP);
+  return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
 }

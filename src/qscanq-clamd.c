@@ -37,37 +37,12 @@ enum result
   R_FAIL
 };
 
-/* 1 ready, 0 deadline passed, -1 error */
-static int waitfor(int fd, short events, tain const *deadline)
-{
-  for (;;)
-  {
-    struct pollfd x = { .fd = fd, .events = events };
-    tain left;
-    int r;
-    tain_now_g();
-    if (!tain_future(deadline))
-    {
-      errno = ETIMEDOUT;
-      return 0;
-    }
-    tain_sub(&left, deadline, &STAMP);
-    r = poll(&x, 1, tain_to_millisecs(&left) + 1);
-    if (r < 0)
-    {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    if (r && x.revents) return 1;
-  }
-}
-
 static int sendall(int fd, char const *s, size_t len, tain const *deadline)
 {
   while (len)
   {
     ssize_t w;
-    int r = waitfor(fd, POLLOUT, deadline);
+    int r = qscanq_waitfd(fd, POLLOUT, deadline);
     if (r <= 0) return -1;
     w = send(fd, s, len, MSG_NOSIGNAL);
     if (w < 0)
@@ -88,7 +63,7 @@ static ssize_t getreply(int fd, char *s, size_t max, tain const *deadline)
   while (len < max - 1)
   {
     ssize_t r;
-    int w = waitfor(fd, POLLIN, deadline);
+    int w = qscanq_waitfd(fd, POLLIN, deadline);
     if (w <= 0) return -1;
     r = read(fd, s + len, max - 1 - len);
     if (r < 0)
@@ -117,7 +92,7 @@ static int connect_server(char const *server, int *isunix, tain const *deadline)
     if (!ipc_connect(fd, server))
     {
       if (errno != EINPROGRESS && errno != EAGAIN) goto err;
-      if (waitfor(fd, POLLOUT, deadline) <= 0 || !ipc_connected(fd)) goto err;
+      if (qscanq_waitfd(fd, POLLOUT, deadline) <= 0 || !ipc_connected(fd)) goto err;
     }
     return fd;
   }
@@ -147,7 +122,7 @@ static int connect_server(char const *server, int *isunix, tain const *deadline)
     if (socket_connect46(fd, &ip, port) < 0)
     {
       if (errno != EINPROGRESS) goto err;
-      if (waitfor(fd, POLLOUT, deadline) <= 0) goto err;
+      if (qscanq_waitfd(fd, POLLOUT, deadline) <= 0) goto err;
       {
         int e = 0;
         socklen_t l = sizeof e;
@@ -216,7 +191,7 @@ static enum result ask(char const *server, int fd, int forcestream, unsigned int
   if (isunix && !forcestream)
   {
     r = sendall(sock, "zFILDES", 8, &deadline);
-    if (!r && waitfor(sock, POLLOUT, &deadline) > 0)
+    if (!r && qscanq_waitfd(sock, POLLOUT, &deadline) > 0)
     {
       if (!ancil_send_fd(sock, fd, 0)) r = -1;
     }

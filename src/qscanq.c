@@ -54,8 +54,13 @@ static void logline(char const *name, int code)
 {
   char info[512];
   char fmt[UINT_FMT];
+  size_t len = strlen(name);
+  char path[len + 5];
   ssize_t r = -1;
-  int fd = open_read("log");
+  int fd;
+  memcpy(path, name, len);
+  memcpy(path + len, "/log", 5);
+  fd = open_read(path);
   if (fd >= 0)
   {
     r = qscanq_readall(fd, info, sizeof info - 1);
@@ -73,7 +78,7 @@ int main(int argc, char const *const *argv)
   char name[QSCANQ_NAMELEN];
   char const *scandir = QSCANQ_SCANDIR;
   pid_t pid, ppid = getppid();
-  int wstat, code, t;
+  int wstat, code;
   unsigned int i;
   PROG = "qscanq";
   (void)argc;
@@ -88,12 +93,14 @@ int main(int argc, char const *const *argv)
   }
   if (fcntl(2, F_GETFD) < 0 && open("/dev/null", O_WRONLY) != 2) return QQ_TEMP;
 
-  t = qscanq_trusted();
-  if (t < 0) return fail("read ", "/etc/passwd");
-  if (t)
   {
     char const *x = getenv("SCANDIR");
-    if (x && *x) scandir = x;
+    if (x && *x)
+    {
+      int t = qscanq_trusted();
+      if (t < 0) return fail("read ", "/etc/passwd");
+      if (t) scandir = x;
+    }
   }
   if (chdir(scandir) < 0) return fail("chdir to ", scandir);
 
@@ -138,15 +145,7 @@ int main(int argc, char const *const *argv)
     code = qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
   }
 
-  if (getenv("QSCANQ_LOG"))
-  {
-    if (chdir(name) == 0)
-    {
-      logline(name, code);
-      if (chdir("..") < 0) strerr_warnwusys("chdir to ", scandir);
-    }
-    else strerr_warnwusys("chdir to ", name);
-  }
+  if (getenv("QSCANQ_LOG")) logline(name, code);
   /* Finished: cleanq may take it now. A failure here only delays that
      until the directory is stale; the message's fate is already decided. */
   if (chmod(name, 0700) < 0) strerr_warnwusys("chmod ", name);

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <skalibs/tai.h>
 
 /* A message directory name: "@" 24 hex TAI64N "." ppid hex "." n hex. */
 #define QSCANQ_NAMELEN 64
@@ -45,6 +46,10 @@ enum qscanq_verdict
 extern int qscanq_reply(enum qscanq_verdict v, char const *what, int plaincode);
 /* The reply descriptor of the current mode, or -1. */
 extern int qscanq_replyfd(void);
+
+/* Waits until fd is ready for events or the deadline passes: 1 ready,
+   0 deadline passed (errno ETIMEDOUT), -1 error. */
+extern int qscanq_waitfd(int fd, short events, tain const *deadline);
 
 /* Reads up to n bytes from fd into s, stopping at EOF; -1 on error. */
 extern ssize_t qscanq_readall(int fd, char *s, size_t n);

@@ -24,7 +24,7 @@
 #include <qscanq/qscanq.h>
 
 #define USAGE "qscanq-attach [ -f badext ] [ -p patterns ] [ scanner arg... ]"
-#define dieusage() strerr_dieusage(SCAN_FAIL, USAGE)
+#define dieusage() strerr_dieusage(VERDICT_FAIL, USAGE)
 
 struct policy
 {
@@ -38,7 +38,7 @@ static void readlist(stralloc *sa, char const *file)
 {
   stralloc raw = STRALLOC_ZERO;
   size_t i = 0;
-  if (!openslurpclose(&raw, file)) strerr_diefusys(SCAN_FAIL, "read ", file);
+  if (!openslurpclose(&raw, file)) strerr_diefusys(VERDICT_FAIL, "read ", file);
   while (i < raw.len)
   {
     size_t j = i;
@@ -48,7 +48,7 @@ static void readlist(stralloc *sa, char const *file)
     while (k > i && (raw.s[k - 1] == ' ' || raw.s[k - 1] == '\t' || raw.s[k - 1] == '\r')) k--;
     while (i < k && (raw.s[i] == ' ' || raw.s[i] == '\t')) i++;
     if (k > i && raw.s[i] != '#')
-      if (!stralloc_catb(sa, raw.s + i, k - i) || !stralloc_0(sa)) strerr_diefusys(SCAN_FAIL, "allocate");
+      if (!stralloc_catb(sa, raw.s + i, k - i) || !stralloc_0(sa)) strerr_diefusys(VERDICT_FAIL, "allocate");
     i = j + 1;
   }
   stralloc_free(&raw);
@@ -163,12 +163,12 @@ static struct cl_engine *engine_for_names(char const *tmpdir)
   int fd;
   memcpy(dir, tmpdir, len);
   memcpy(dir + len, "/qscanq-attach.XXXXXX", 22);
-  if (!mkdtemp(dir)) strerr_diefusys(SCAN_FAIL, "make a directory in ", tmpdir);
+  if (!mkdtemp(dir)) strerr_diefusys(VERDICT_FAIL, "make a directory in ", tmpdir);
   memcpy(file, dir, strlen(dir));
   memcpy(file + strlen(dir), "/placeholder.hdb", 17);
   fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0 || write(fd, sig, sizeof sig - 1) != sizeof sig - 1 || close(fd) < 0)
-    strerr_diefusys(SCAN_FAIL, "write ", file);
+    strerr_diefusys(VERDICT_FAIL, "write ", file);
   e = qscanq_clam_engine(dir, tmpdir);
   unlink(file);
   rmdir(dir);
@@ -209,11 +209,11 @@ int main(int argc, char const *const *argv)
   {
     /* First the names as sent, straight from the MIME headers. */
     struct stat st;
-    if (fstat(fd, &st) < 0) strerr_diefusys(SCAN_FAIL, "stat the message");
+    if (fstat(fd, &st) < 0) strerr_diefusys(VERDICT_FAIL, "stat the message");
     if (st.st_size)
     {
       char *m = mmap(0, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (m == MAP_FAILED) strerr_diefusys(SCAN_FAIL, "map the message");
+      if (m == MAP_FAILED) strerr_diefusys(VERDICT_FAIL, "map the message");
       qscanq_mimenames(m, (size_t)st.st_size, &headername, &p);
       munmap(m, (size_t)st.st_size);
     }
@@ -234,12 +234,12 @@ banned:
       if (*c == '\n' || *c == '\r') *c = ' ';
     buffer_puts(buffer_1, p.banned);
     buffer_putsflush(buffer_1, " banned attachment FOUND\n");
-    return SCAN_BANNED;
+    return VERDICT_BANNED;
   }
-  if (r != CL_CLEAN && r != CL_VIRUS) strerr_dief(SCAN_FAIL, "parsing the message failed: ", cl_strerror(r));
+  if (r != CL_CLEAN && r != CL_VIRUS) strerr_dief(VERDICT_FAIL, "parsing the message failed: ", cl_strerror(r));
   cl_engine_free(engine);
-  if (!argc) return SCAN_CLEAN;
-  if (lseek(fd, 0, SEEK_SET) < 0 || (fd && fd_move(0, fd) < 0)) strerr_diefusys(SCAN_FAIL, "rewind the message");
+  if (!argc) return VERDICT_CLEAN;
+  if (lseek(fd, 0, SEEK_SET) < 0 || (fd && fd_move(0, fd) < 0)) strerr_diefusys(VERDICT_FAIL, "rewind the message");
   execvp(argv[0], (char *const *)argv);
-  strerr_diefusys(SCAN_FAIL, "exec ", argv[0]);
+  strerr_diefusys(VERDICT_FAIL, "exec ", argv[0]);
 }

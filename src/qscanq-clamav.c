@@ -9,7 +9,7 @@
 #include <qscanq/qscanq.h>
 
 #define USAGE "qscanq-clamav [ -d dbdir ] [ file ]"
-#define dieusage() strerr_dieusage(SCAN_FAIL, USAGE)
+#define dieusage() strerr_dieusage(VERDICT_FAIL, USAGE)
 
 static void report(char const *name, char const *what, char const *tail)
 {
@@ -55,13 +55,13 @@ int main(int argc, char const *const *argv)
   if (r == CL_VIRUS)
   {
     report(name, virname ? virname : "unknown", " FOUND\n");
-    return SCAN_VIRUS;
+    return VERDICT_VIRUS;
   }
   if (r == CL_CLEAN)
   {
     report(name, "OK", "\n");
-    return SCAN_CLEAN;
+    return VERDICT_CLEAN;
   }
   report(name, cl_strerror(r), " ERROR\n");
-  strerr_dief(SCAN_FAIL, "scan failed: ", cl_strerror(r));
+  strerr_dief(VERDICT_FAIL, "scan failed: ", cl_strerror(r));
 }

@@ -24,18 +24,11 @@
 #include <qscanq/qscanq.h>
 
 #define USAGE "qscanq-clamd [ -i | -P ] [ -s socket|host:port ]... [ -t seconds ] [ file ]"
-#define dieusage() strerr_dieusage(SCAN_FAIL, USAGE)
+#define dieusage() strerr_dieusage(VERDICT_FAIL, USAGE)
 #define MAXSERVERS 16
 #define REPLYMAX 1024
 
 static char chunk[262144];
-
-enum result
-{
-  R_CLEAN,
-  R_VIRUS,
-  R_FAIL
-};
 
 static int sendall(int fd, char const *s, size_t len, tain const *deadline)
 {
@@ -170,7 +163,7 @@ static int instream(int sock, int fd, tain const *deadline)
   }
 }
 
-static enum result ask(char const *server, int fd, int forcestream, unsigned int timeout, char *reply)
+static enum qscanq_verdict ask(char const *server, int fd, int forcestream, unsigned int timeout, char *reply)
 {
   tain deadline;
   int isunix, sock, r;
@@ -180,13 +173,13 @@ static enum result ask(char const *server, int fd, int forcestream, unsigned int
   if (lseek(fd, 0, SEEK_SET) < 0)
   {
     strerr_warnwusys("rewind the message");
-    return R_FAIL;
+    return VERDICT_FAIL;
   }
   sock = connect_server(server, &isunix, &deadline);
   if (sock < 0)
   {
     strerr_warnwusys("connect to ", server);
-    return R_FAIL;
+    return VERDICT_FAIL;
   }
   if (isunix && !forcestream)
   {
@@ -201,7 +194,7 @@ static enum result ask(char const *server, int fd, int forcestream, unsigned int
   if (r == -2)
   {
     close(sock);
-    return R_FAIL;
+    return VERDICT_FAIL;
   }
   if (r < 0) strerr_warnwusys("send to ", server);
   /* Even after a failed send: clamd may have said why (size limit). */
@@ -209,22 +202,22 @@ static enum result ask(char const *server, int fd, int forcestream, unsigned int
   {
     if (!reply[0]) strerr_warnwusys("read a reply from ", server);
     close(sock);
-    return R_FAIL;
+    return VERDICT_FAIL;
   }
   close(sock);
   if (r < 0)
   {
     strerr_warnw("clamd ", server, " said: ", reply);
-    return R_FAIL;
+    return VERDICT_FAIL;
   }
   {
     size_t len = strlen(reply);
     char *colon = strstr(reply, ": ");
-    if (colon && len >= 4 && !strcmp(reply + len - 4, ": OK")) return R_CLEAN;
-    if (colon && len > 6 && !strcmp(reply + len - 6, " FOUND") && colon + 2 < reply + len - 6) return R_VIRUS;
+    if (colon && len >= 4 && !strcmp(reply + len - 4, ": OK")) return VERDICT_CLEAN;
+    if (colon && len > 6 && !strcmp(reply + len - 6, " FOUND") && colon + 2 < reply + len - 6) return VERDICT_VIRUS;
   }
   strerr_warnw("clamd ", server, " said: ", reply);
-  return R_FAIL;
+  return VERDICT_FAIL;
 }
 
 /* -P: is every server alive? For run scripts and qscanq-selftest. */
@@ -263,7 +256,7 @@ static int ping(char const *const *servers, unsigned int n, unsigned int timeout
     }
     close(sock);
   }
-  return bad ? SCAN_FAIL : 0;
+  return bad ? VERDICT_FAIL : 0;
 }
 
 int main(int argc, char const *const *argv)
@@ -284,7 +277,7 @@ int main(int argc, char const *const *argv)
         case 'i': forcestream = 1; break;
         case 'P': pingonly = 1; break;
         case 's':
-          if (nservers >= MAXSERVERS) strerr_dief(SCAN_FAIL, "too many servers");
+          if (nservers >= MAXSERVERS) strerr_dief(VERDICT_FAIL, "too many servers");
           servers[nservers++] = l.arg;
           break;
         case 't':
@@ -308,19 +301,19 @@ int main(int argc, char const *const *argv)
     char const *server = servers[(start + i) % nservers];
     switch (ask(server, fd, forcestream, timeout, reply))
     {
-      case R_CLEAN:
+      case VERDICT_CLEAN:
         buffer_putsflush(buffer_1, "msg: OK\n");
-        return SCAN_CLEAN;
-      case R_VIRUS:
+        return VERDICT_CLEAN;
+      case VERDICT_VIRUS:
       {
         char *name = strstr(reply, ": ") + 2;
         buffer_puts(buffer_1, "msg: ");
         buffer_puts(buffer_1, name);
         buffer_putsflush(buffer_1, "\n");
-        return SCAN_VIRUS;
+        return VERDICT_VIRUS;
       }
       default: break;
     }
   }
-  strerr_dief(SCAN_FAIL, "no clamd server gave an answer");
+  strerr_dief(VERDICT_FAIL, "no clamd server gave an answer");
 }

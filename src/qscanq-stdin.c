@@ -393,17 +393,17 @@ int main(int argc, char const *const *argv)
   if (r) return qscanq_reply(VERDICT_FAIL, r == QQ_READ ? "error reading the message" : "error writing the message to the spool", r);
 
   if (scan(cmd, &s) < 0) return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
-  if (!s.timedout && WIFEXITED(s.wstat) && (WEXITSTATUS(s.wstat) == SCAN_CLEAN))
+  if (!s.timedout && WIFEXITED(s.wstat) && (WEXITSTATUS(s.wstat) == VERDICT_CLEAN))
   {
     v = VERDICT_CLEAN;
     verdict = "clean";
   }
-  else if (!s.timedout && WIFEXITED(s.wstat) && WEXITSTATUS(s.wstat) == SCAN_VIRUS)
+  else if (!s.timedout && WIFEXITED(s.wstat) && WEXITSTATUS(s.wstat) == VERDICT_VIRUS)
   {
     v = VERDICT_VIRUS;
     verdict = "virus";
   }
-  else if (!s.timedout && WIFEXITED(s.wstat) && WEXITSTATUS(s.wstat) == SCAN_BANNED)
+  else if (!s.timedout && WIFEXITED(s.wstat) && WEXITSTATUS(s.wstat) == VERDICT_BANNED)
   {
     v = VERDICT_BANNED;
     verdict = "banned";

@@ -15,11 +15,17 @@
 #define QQ_CUSTOM 82 /* notqmail/simscan: reply text on the reply fd */
 #define QQ_IND_CUSTOM 88 /* indimail: reply text on $ERROR_FD */
 
-/* Scanner contract (SPEC 2): what a scanner's exit code means. */
-#define SCAN_CLEAN 0
-#define SCAN_VIRUS 1
-#define SCAN_FAIL 2
-#define SCAN_BANNED 3
+/* The verdict: one name for it across the tree. Its values are the
+   scanner contract's exit codes (SPEC 2), so a scanner exits with its
+   verdict and qscanq-stdin reads one back from an exit code. Any other
+   exit code, a signal or a timeout is VERDICT_FAIL. */
+enum qscanq_verdict
+{
+  VERDICT_CLEAN = 0,
+  VERDICT_VIRUS = 1,
+  VERDICT_FAIL = 2,
+  VERDICT_BANNED = 3
+};
 
 /* Administrative tools, as daemontools. */
 #define ADM_USAGE 100

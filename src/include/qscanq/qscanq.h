@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include <stddef.h>
 #include <skalibs/tai.h>
+#include <qscanq/exitcodes.h>
 
 /* A message directory name: "@" 24 hex TAI64N "." ppid hex "." n hex. */
 #define QSCANQ_NAMELEN 64
@@ -32,14 +33,7 @@ extern void qscanq_closefrom(int keep);
    not owned by uid. 0 ok, -1 error. */
 extern int qscanq_rmtree(int dirfd, char const *name, uid_t uid);
 
-/* Reply modes (SPEC 3). */
-enum qscanq_verdict
-{
-  VERDICT_CLEAN,
-  VERDICT_VIRUS,
-  VERDICT_BANNED,
-  VERDICT_FAIL
-};
+/* Reply modes (SPEC 3). enum qscanq_verdict is in exitcodes.h. */
 /* Reports a refusal to the caller in the mode $QSCANQ_REPLY chooses and
    returns the exit code to use. what: signature, attachment or failure
    text; plaincode: the code for a failure in plain mode (71, 53, 54...). */
@@ -66,5 +60,11 @@ extern int qscanq_regular_input(char const *file, char const *tmpdir);
    at and returns f's first non-zero return. */
 typedef int (*qscanq_name_fn)(char const *name, size_t len, void *ctx);
 extern int qscanq_mimenames(char const *s, size_t len, qscanq_name_fn f, void *ctx);
+
+/* in[0..len) made safe for one word of a log line or report: controls,
+   blanks, quotes, backslashes and malformed UTF-8 as \xHH, C1 and
+   bidirectional controls as \uXXXX. Writes at most max bytes with the
+   NUL, never cutting an escape; returns the length. */
+extern size_t qscanq_logsafe(char *out, size_t max, char const *in, size_t len);
 
 #endif

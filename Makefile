@@ -15,6 +15,7 @@ CONF_USERS       ?= $(call conf,users)
 CONF_TRUSTED     ?= $(call conf,trusted)
 CONF_AGEOUT      ?= $(call conf,ageout)
 CONF_SCANTIMEOUT ?= $(call conf,scantimeout)
+CONF_QMAILDKIM   ?= $(call conf,qmaildkim)
 
 ifeq ($(origin CC),default)
 CC := $(firstword $(CONF_CC))
@@ -72,7 +73,7 @@ $(addprefix $(BUILD)/,$(CLAM_PROGS)): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libqscan
 
 # Installs the table in src/hier.tab; DESTDIR is honoured. As root the
 # owners are set; otherwise the files are installed as the current user.
-INSTALL_ARGS = '$(BUILD)' '$(DESTDIR)' '$(CONF_HOME)' '$(CONF_QMAIL)' '$(CONF_SCANDIR)' '$(CONF_SCANCMD)' '$(CONF_USERS)'
+INSTALL_ARGS = '$(BUILD)' '$(DESTDIR)' '$(CONF_HOME)' '$(CONF_QMAIL)' '$(CONF_SCANDIR)' '$(CONF_SCANCMD)' '$(CONF_USERS)' '$(CONF_QMAILDKIM)'
 install: all
 	sh src/install.sh install $(INSTALL_ARGS)
 

@@ -1,11 +1,11 @@
 #!/bin/sh
 # Installs (or removes) what src/hier.tab lists, with its owner, group
 # and mode.
-# usage: install.sh install|uninstall BUILD DESTDIR HOME QMAIL SCANDIR SCANCMD QSCAND
+# usage: install.sh install|uninstall BUILD DESTDIR HOME QMAIL SCANDIR SCANCMD QSCAND QMAILDKIM
 # Owners are set only when run as root; otherwise everything is installed
 # as the current user (a private test or staging tree).
 set -eu
-what=$1 build=$2 dest=$3 home=$4 qmail=$5 scandir=$6 scancmd=$7 qscand=$8
+what=$1 build=$2 dest=$3 home=$4 qmail=$5 scandir=$6 scancmd=$7 qscand=$8 qmaildkim=$9
 here=$(cd "$(dirname "$0")" && pwd)
 root=no; [ "$(id -u)" = 0 ] && root=yes
 if [ $what = install ] && [ $root = yes ] && ! id "$qscand" >/dev/null 2>&1; then
@@ -14,7 +14,7 @@ if [ $what = install ] && [ $root = yes ] && ! id "$qscand" >/dev/null 2>&1; the
 fi
 
 esc() { printf '%s' "$1" | sed 's/[\\|&]/\\&/g'; }
-subst="s|@HOME@|$(esc "$home")|g; s|@QMAIL@|$(esc "$qmail")|g; s|@SCANDIR@|$(esc "$scandir")|g; s|@SCANCMD@|$(esc "$scancmd")|g; s|@QSCAND@|$(esc "$qscand")|g"
+subst="s|@HOME@|$(esc "$home")|g; s|@QMAIL@|$(esc "$qmail")|g; s|@QMAILDKIM@|$(esc "$qmaildkim")|g; s|@SCANDIR@|$(esc "$scandir")|g; s|@SCANCMD@|$(esc "$scancmd")|g; s|@QSCAND@|$(esc "$qscand")|g"
 
 lines() { grep -v '^[[:space:]]*\(#\|$\)' "$here/hier.tab" | sed "s|^\([a-z]\) HOME|\1 $(esc "$home")|; s|^\([a-z]\) SCANDIR|\1 $(esc "$scandir")|"; }
 

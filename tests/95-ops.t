@@ -115,7 +115,7 @@ t "... and multilog has the line" grep -q "removed @svc-test" "$S/cleanq/log/mai
 # The kit's examples name the installed paths.
 t "cron line runs the installed run-cleanq" grep -q "^\*/10 \* \* \* \* root $QT_HOME/libexec/qscanq/run-cleanq$" "$KIT/cron"
 t "tcprules example: QMAILQUEUE is the installed qscanq" grep -q "^:allow,QMAILQUEUE=\"$QT_HOME/bin/qscanq\"$" "$KIT/tcp.smtp"
-t "qmail-dkim wrapper runs qscanq through DKIMQUEUE" grep -q "^DKIMQUEUE=$QT_HOME/bin/qscanq$" "$KIT/qmail-dkim-qscanq"
+t "qmail-dkim wrapper runs qscanq through DKIMQUEUE" grep -q "^ *DKIMQUEUE=$QT_HOME/bin/qscanq$" "$KIT/qmail-dkim-qscanq"
 
 # make setup: the user and the spool, idempotently.
 if need_root; then

@@ -40,14 +40,15 @@ chmod 1777 "$W"
 uid_of() { id -u "$1"; }
 gid_of() { id -g "$1"; }
 
-# qrun [-u USER] [-r FD] [-l PREFIX-COMMAND] [VAR=VALUE...] [--] MSGFILE [qscanq-args...]
-# Runs qscanq as USER (default: the trusted caller) under qq-caller, with
+# qrun [-u USER] [-r FD] [-l PREFIX-COMMAND] [-p PROGRAM] [VAR=VALUE...] [--] MSGFILE [qscanq-args...]
+# Runs qscanq (or PROGRAM in its place, e.g. a wrapper) as USER (default: the trusted caller) under qq-caller, with
 # the recording qmail-queue. Results: $EXIT, $EOF_MS, $WRITEERR; files in
 # $R: stderr, reply, and from the downstream msg, env, ids, fds, fd0.
 qrun() {
-  user=$QT_TRUSTED reply= limit=
+  user=$QT_TRUSTED reply= limit= prog=$QSCANQ
   while :; do
     case "$1" in
+      -p) prog=$2; shift 2 ;;
       -u) user=$2; shift 2 ;;
       -r) reply="-r $2"; shift 2 ;;
       -l) limit=$2; shift 2 ;;
@@ -79,7 +80,7 @@ qrun() {
     shift $n
     export QQ_RECORD="$R"
     # shellcheck disable=SC2086
-    exec $as "$B/qq-caller" $reply -o "$R" "$msgf" "$W/env" $lim "$QSCANQ" "$@" > "$R/caller.out" 2>"$R/caller.err"
+    exec $as "$B/qq-caller" $reply -o "$R" "$msgf" "$W/env" $lim "$prog" "$@" > "$R/caller.out" 2>"$R/caller.err"
   )
   EXIT=$(sed -n 's/^exit=//p' "$R/caller.out")
   EOF_MS=$(sed -n 's/^eof_ms=//p' "$R/caller.out")

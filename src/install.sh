@@ -18,25 +18,38 @@ subst="s|@HOME@|$(esc "$home")|g; s|@QMAIL@|$(esc "$qmail")|g; s|@QMAILDKIM@|$(e
 
 lines() { grep -v '^[[:space:]]*\(#\|$\)' "$here/hier.tab" | sed "s|^\([a-z]\) HOME|\1 $(esc "$home")|; s|^\([a-z]\) SCANDIR|\1 $(esc "$scandir")|"; }
 
+# The directories this installation made, so that uninstall removes
+# those and no other (/usr/local/share/man belongs to the system).
+made=$dest$home/share/qscanq/installed-directories
+
 if [ "$what" = uninstall ]; then
-  # Files first, then directories deepest first, and only when empty:
-  # a spool with messages in it, or a directory shared with other
-  # packages, stays.
   lines | while read -r type path _; do
     case "$type" in f|m|s) rm -f "$dest$path" ;; esac
   done
-  lines | awk '$1 == "d" { print $2 }' | sort -r | while read -r path; do
-    rmdir "$dest$path" 2>/dev/null || true
-  done
+  # Deepest first, and only when empty: a spool with messages in it
+  # stays.
+  if [ -f "$made" ]; then
+    list=$(sort -r "$made")
+    rm -f "$made"
+    printf '%s\n' "$list" | while read -r path; do
+      [ -n "$path" ] && rmdir "$dest$path" 2>/dev/null || true
+    done
+  fi
   exit 0
 fi
 
+new=$(mktemp) || exit 111
+trap 'rm -f "$new"' EXIT
 lines | while read -r type path owner group mode src; do
   target=$dest$path
   [ "$owner" = QSCAND ] && owner=$qscand
   [ "$group" = QSCAND ] && group=$(id -gn "$qscand")
   case "$type" in
-    d) mkdir -p "$target" ;;
+    d)
+      if [ ! -d "$target" ]; then
+        mkdir -p "$target"
+        echo "$path" >> "$new"
+      fi ;;
     f|m|s)
       case "$type" in
         f) from=$build/$src ;;
@@ -54,3 +67,8 @@ lines | while read -r type path owner group mode src; do
   chmod "$mode" "$target"
   case "$target" in *.new) mv -f "$target" "${target%.new}" ;; esac
 done
+if [ -s "$new" ]; then
+  { [ -f "$made" ] && cat "$made"; cat "$new"; } | sort -u > "$made.new"
+  chmod 644 "$made.new"
+  mv -f "$made.new" "$made"
+fi

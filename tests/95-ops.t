@@ -141,4 +141,15 @@ need_root && is "$(stat -c '%U %a' "$D$QT_HOME/bin/qscanq")" "$QT_QSCAND 4711" "
 is "$(find "$D" -mindepth 1 -not -type d | wc -l | tr -d ' ')" 0 "uninstall removes every installed file"
 is "$(find "$D$QT_HOME" -mindepth 1 2>/dev/null | wc -l | tr -d ' ')" 0 "... and the directories it made"
 
+# A directory that was there before install is there after uninstall,
+# even when empty (/usr/local/share/man is Debian's).
+D=$W/dest2
+mkdir -p "$D$QT_HOME/share/man"
+"$QT/make" DESTDIR="$D" install
+"$QT/make" DESTDIR="$D" install
+t "install twice: the man pages are there" [ -f "$D$QT_HOME/share/man/man8/qscanq.8" ]
+"$QT/make" DESTDIR="$D" uninstall
+t "uninstall keeps an empty share/man it did not make" [ -d "$D$QT_HOME/share/man" ]
+is "$(find "$D$QT_HOME" -mindepth 1 | sed "s|^$D$QT_HOME||" | tr '\n' ' ')" "/share /share/man " "... and removes what it made (man8, man7, share/qscanq ...)"
+
 done_testing

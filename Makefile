@@ -73,7 +73,8 @@ $(addprefix $(BUILD)/,$(CLAM_PROGS)): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libqscan
 
 # Installs the table in src/hier.tab; DESTDIR is honoured. As root the
 # owners are set; otherwise the files are installed as the current user.
-INSTALL_ARGS = '$(BUILD)' '$(DESTDIR)' '$(CONF_HOME)' '$(CONF_QMAIL)' '$(CONF_SCANDIR)' '$(CONF_SCANCMD)' '$(CONF_USERS)' '$(CONF_QMAILDKIM)'
+INSTALL_ARGS = '$(BUILD)' '$(DESTDIR)' '$(CONF_HOME)' '$(CONF_QMAIL)' '$(CONF_SCANDIR)' '$(CONF_SCANCMD)' '$(CONF_USERS)' '$(CONF_QMAILDKIM)' \
+  '$(CONF_TRUSTED)' '$(CONF_AGEOUT)' '$(CONF_SCANTIMEOUT)'
 install: all
 	sh src/install.sh install $(INSTALL_ARGS)
 

@@ -2,10 +2,12 @@
 # Installs (or removes) what src/hier.tab lists, with its owner, group
 # and mode.
 # usage: install.sh install|uninstall BUILD DESTDIR HOME QMAIL SCANDIR SCANCMD QSCAND QMAILDKIM
+#        TRUSTED AGEOUT SCANTIMEOUT
 # Owners are set only when run as root; otherwise everything is installed
 # as the current user (a private test or staging tree).
 set -eu
 what=$1 build=$2 dest=$3 home=$4 qmail=$5 scandir=$6 scancmd=$7 qscand=$8 qmaildkim=$9
+trusted=${10} ageout=${11} scantimeout=${12}
 here=$(cd "$(dirname "$0")" && pwd)
 root=no; [ "$(id -u)" = 0 ] && root=yes
 if [ $what = install ] && [ $root = yes ] && ! id "$qscand" >/dev/null 2>&1; then
@@ -14,7 +16,7 @@ if [ $what = install ] && [ $root = yes ] && ! id "$qscand" >/dev/null 2>&1; the
 fi
 
 esc() { printf '%s' "$1" | sed 's/[\\|&]/\\&/g'; }
-subst="s|@HOME@|$(esc "$home")|g; s|@QMAIL@|$(esc "$qmail")|g; s|@QMAILDKIM@|$(esc "$qmaildkim")|g; s|@SCANDIR@|$(esc "$scandir")|g; s|@SCANCMD@|$(esc "$scancmd")|g; s|@QSCAND@|$(esc "$qscand")|g"
+subst="s|@HOME@|$(esc "$home")|g; s|@QMAIL@|$(esc "$qmail")|g; s|@QMAILDKIM@|$(esc "$qmaildkim")|g; s|@SCANDIR@|$(esc "$scandir")|g; s|@SCANCMD@|$(esc "$scancmd")|g; s|@QSCAND@|$(esc "$qscand")|g; s|@TRUSTED@|$(esc "$trusted")|g; s|@AGEOUT@|$(esc "$ageout")|g; s|@SCANTIMEOUT@|$(esc "$scantimeout")|g"
 
 lines() { grep -v '^[[:space:]]*\(#\|$\)' "$here/hier.tab" | sed "s|^\([a-z]\) HOME|\1 $(esc "$home")|; s|^\([a-z]\) SCANDIR|\1 $(esc "$scandir")|"; }
 
@@ -24,7 +26,7 @@ made=$dest$home/share/qscanq/installed-directories
 
 if [ "$what" = uninstall ]; then
   lines | while read -r type path _; do
-    case "$type" in f|m|s) rm -f "$dest$path" ;; esac
+    case "$type" in f|m|s|t) rm -f "$dest$path" ;; esac
   done
   # Deepest first, and only when empty: a spool with messages in it
   # stays.
@@ -50,11 +52,12 @@ lines | while read -r type path owner group mode src; do
         mkdir -p "$target"
         echo "$path" >> "$new"
       fi ;;
-    f|m|s)
+    f|m|s|t)
       case "$type" in
         f) from=$build/$src ;;
         m) from=$here/../man/$src ;;
         s) from=$here/../share/$src ;;
+        t) from=$here/$src ;;
       esac
       [ -f "$from" ] || { echo "install.sh: fatal: $from is missing (run make)" >&2; exit 111; }
       # A new file, then rename: a running program keeps its old copy.

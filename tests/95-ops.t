@@ -8,25 +8,57 @@ ST=$QT_HOME/bin/qscanq-selftest
 
 # qscanq-selftest on the test installation.
 if need_root; then
+  mkdir -p "$QT/qmail/control"
+  echo 1000000 > "$QT/qmail/control/databytes"
   "$ST" > "$W/st" 2>&1
   is "$?" 0 "selftest passes on a correct installation"
-  t "... it checked the setuid bit" grep -q "^ok .*bin/qscanq .*$QT_QSCAND 4711" "$W/st"
+  t "... it printed the compiled-in configuration" grep -q "^  conf-scandir *$QT_SPOOL$" "$W/st"
+  t "... it checked qscanq's owner and mode against the table" grep -q "^ok .*bin/qscanq .*$QT_QSCAND:$QT_QSCAND " "$W/st"
+  t "... and every installed file" grep -q "^ok *installed files *all [0-9]* as " "$W/st"
   t "... and sent the zipped EICAR" grep -q '^ok   zipped .*exit 82, verdict virus, reply "Dvirus found' "$W/st"
+  t "... and a clean message of databytes" grep -q '^ok   large .*exit 0, verdict clean' "$W/st"
   printf '.exe\n' > "$W/badext"; chmod 644 "$W/badext"
   SCANCMD="qscanq-attach -f $W/badext qscanq-clamav -d $QT/db" "$ST" > "$W/st" 2>&1
   is "$?" 0 "selftest with an attachment policy passes"
-  t "... and checks the banned attachment" grep -q '^ok   banned .*Dbanned attachment: invoice.exe' "$W/st"
+  t "... and checks the banned attachment" grep -q '^ok   banned .*verdict banned, reply "Dbanned attachment: invoice.exe' "$W/st"
   chmod 755 "$QT_SPOOL"
   "$ST" > "$W/st" 2>&1
   is "$?" 1 "selftest fails on a spool with the wrong mode"
-  t "... and says which" grep -q "^FAIL spool .*755 (want $QT_QSCAND 750)" "$W/st"
+  t "... and says which" grep -q "^FAIL $QT_SPOOL .*755 (want $QT_QSCAND:$QT_QSCAND 750" "$W/st"
   chmod 750 "$QT_SPOOL"
+  m=$(stat -c %a "$QSCANQ")
+  chmod 755 "$QSCANQ"
+  "$ST" > "$W/st" 2>&1
+  is "$?" 1 "selftest fails on a qscanq that is not set-id"
+  t "... and says which" grep -q "^FAIL $QSCANQ .* 755 (want $QT_QSCAND:$QT_QSCAND $m" "$W/st"
+  chmod "$m" "$QSCANQ"
   SCANCMD="qscanq-clamd -t 2 -s $W/nosuch.sock" "$ST" > "$W/st" 2>&1
   is "$?" 1 "selftest fails when clamd does not answer"
-  t "... at the PING line" grep -q "^FAIL clamd answers PING" "$W/st"
+  t "... at the clamd line" grep -q "^FAIL clamd $W/nosuch.sock" "$W/st"
   t "... and the messages are deferred, not passed" grep -q "^FAIL clean .*exit 82, verdict fail" "$W/st"
+  # A scanner that fails on every attachment: exit 82 with a Z reply. The
+  # refusal checks must not take that for a refusal.
+  cat > "$W/attfail" <<'EOT'
+#!/bin/sh
+if grep -q '^Content-Disposition: attachment' ; then echo "cannot parse" >&2; exit 2; fi
+exit 0
+EOT
+  chmod 755 "$W/attfail"
+  SCANCMD="$W/attfail" "$ST" > "$W/st" 2>&1
+  is "$?" 1 "selftest fails with a scanner that fails on attachments"
+  t "... at the EICAR line, naming the verdict" grep -q "^FAIL eicar .*exit 82, verdict fail, reply \"Z" "$W/st"
+  if have_clamd && clamd_start small "$QT/db" "MaxFileSize 500K" "MaxScanSize 500K" "AlertExceedsMax yes"; then
+    SCANCMD="qscanq-clamd -s $small_sock" "$ST" > "$W/st" 2>&1
+    is "$?" 1 "selftest fails when clamd's MaxFileSize is below databytes"
+    t "... at the large message line, saying what to raise" grep -q "^FAIL large .*MaxFileSize" "$W/st"
+    t "... while clamd answers" grep -q "^ok   clamd $small_sock" "$W/st"
+    clamd_stop small
+  else
+    skip "no clamd"; skip "no clamd"; skip "no clamd"
+  fi
+  rm -f "$QT/qmail/control/databytes"
 else
-  for i in 1 2 3 4 5 6 7 8 9 10; do skip "selftest checks the setuid installation: not root"; done
+  for i in $(seq 21); do skip "selftest checks the setuid installation: not root"; done
 fi
 
 # The services, for real under svscan.

@@ -32,7 +32,7 @@ STATIC_PROGS := qscanq qscanq-stdin cleanq run-cleanq qscanq-clamd
 # In-process libclamav scanners: dynamic (Debian ships no libclamav.a).
 CLAM_PROGS := qscanq-clamav qscanq-attach
 PROGS := $(STATIC_PROGS) $(CLAM_PROGS)
-TEST_HELPERS := qq-record qq-caller qq-unit
+TEST_HELPERS := qq-record qq-caller qq-unit qq-fakeclamd
 MAN8 := $(wildcard man/*.8)
 
 LIB_SRC := $(wildcard src/lib/*.c)

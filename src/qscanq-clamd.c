@@ -20,13 +20,18 @@
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
+#include <qscanq/clamd.h>
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
 
 #define USAGE "qscanq-clamd [ -i | -P ] [ -s socket|host:port ]... [ -t seconds ] [ file ]"
 #define dieusage() strerr_dieusage(VERDICT_FAIL, USAGE)
 #define MAXSERVERS 16
-#define REPLYMAX 1024
+/* One byte more than the longest valid reply, so that trailing bytes and
+   over-long replies are seen (and refused) rather than cut off. */
+#define REPLYBUF (QSCANQ_CLAMD_LINEMAX + 2)
+/* A reply shown in a diagnostic, every byte escaped (4 bytes) at worst. */
+#define SAFEBUF (REPLYBUF * 4 + 1)
 
 static char chunk[262144];
 
@@ -49,29 +54,55 @@ static int sendall(int fd, char const *s, size_t len, tain const *deadline)
   return 0;
 }
 
-/* clamd's z-commands answer with one NUL-terminated line. */
-static ssize_t getreply(int fd, char *s, size_t max, tain const *deadline)
+/* clamd answers once and closes, so the reply is everything up to EOF
+   (at most max bytes: more is refused by the grammar anyway). 0 and the
+   length in *len, or -1 and errno (ETIMEDOUT at the deadline). */
+static int getreply(int fd, char *s, size_t max, size_t *len, tain const *deadline)
 {
-  size_t len = 0;
-  while (len < max - 1)
+  *len = 0;
+  while (*len < max)
   {
     ssize_t r;
     int w = qscanq_waitfd(fd, POLLIN, deadline);
-    if (w <= 0) return -1;
-    r = read(fd, s + len, max - 1 - len);
+    if (w < 0) return -1;
+    if (!w)
+    {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+    r = read(fd, s + *len, max - *len);
     if (r < 0)
     {
       if (errno == EINTR || errno == EAGAIN) continue;
-      if (len) break;
       return -1;
     }
     if (!r) break;
-    len += (size_t)r;
-    if (memchr(s + len - r, 0, (size_t)r)) break;
+    *len += (size_t)r;
   }
-  s[len] = 0;
-  while (len && (s[len - 1] == '\n' || s[len - 1] == 0)) s[--len] = 0;
-  return (ssize_t)strlen(s);
+  return 0;
+}
+
+/* A reply quoted in a diagnostic: one line, blanks kept, the rest of
+   what could fool the reader shown as \xHH. */
+static void safe(char *out, char const *s, size_t len)
+{
+  static char const hex[] = "0123456789abcdef";
+  size_t o = 0;
+  /* The NUL that ends a proper reply is not worth showing. */
+  if (len && !s[len - 1]) len--;
+  for (size_t i = 0; i < len; i++)
+  {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') out[o++] = (char)c;
+    else
+    {
+      out[o++] = '\\';
+      out[o++] = 'x';
+      out[o++] = hex[c >> 4];
+      out[o++] = hex[c & 15];
+    }
+  }
+  out[o] = 0;
 }
 
 static int connect_server(char const *server, int *isunix, tain const *deadline)
@@ -82,11 +113,7 @@ static int connect_server(char const *server, int *isunix, tain const *deadline)
     *isunix = 1;
     fd = ipc_stream_nbcoe();
     if (fd < 0) return -1;
-    if (!ipc_connect(fd, server))
-    {
-      if (errno != EINPROGRESS && errno != EAGAIN) goto err;
-      if (qscanq_waitfd(fd, POLLOUT, deadline) <= 0 || !ipc_connected(fd)) goto err;
-    }
+    if (!ipc_timed_connect_g(fd, server, deadline)) goto err;
     return fd;
   }
   else
@@ -112,21 +139,7 @@ static int connect_server(char const *server, int *isunix, tain const *deadline)
     }
     fd = socket_tcp46_nbcoe(ip46_is6(&ip));
     if (fd < 0) return -1;
-    if (socket_connect46(fd, &ip, port) < 0)
-    {
-      if (errno != EINPROGRESS) goto err;
-      if (qscanq_waitfd(fd, POLLOUT, deadline) <= 0) goto err;
-      {
-        int e = 0;
-        socklen_t l = sizeof e;
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0) goto err;
-        if (e)
-        {
-          errno = e;
-          goto err;
-        }
-      }
-    }
+    if (!socket_deadlineconnstamp46_g(fd, &ip, port, deadline)) goto err;
     return fd;
   }
 err:
@@ -163,13 +176,31 @@ static int instream(int sock, int fd, tain const *deadline)
   }
 }
 
-static enum qscanq_verdict ask(char const *server, int fd, int forcestream, unsigned int timeout, char *reply)
+static int sendfildes(int sock, int fd, tain const *deadline)
+{
+  if (sendall(sock, "zFILDES", 8, deadline) < 0) return -1;
+  for (;;)
+  {
+    int r = qscanq_waitfd(sock, POLLOUT, deadline);
+    if (r <= 0) return -1;
+    if (ancil_send_fd(sock, fd, 0)) return 0;
+    if (errno != EINTR && errno != EAGAIN) return -1;
+  }
+}
+
+/* One server's verdict. Warns and returns VERDICT_FAIL on any failure;
+   on VERDICT_VIRUS, sig holds the signature made safe for a report. */
+static enum qscanq_verdict ask(char const *server, int fd, int forcestream, unsigned int timeout, char *sig)
 {
   tain deadline;
-  int isunix, sock, r;
+  int isunix, sock, r, senderr = 0, fildes;
+  char reply[REPLYBUF];
+  char shown[SAFEBUF];
+  size_t len, sigstart, siglen;
+  char const *why;
+  enum qscanq_verdict v;
   tain_now_g();
   tain_addsec_g(&deadline, (int)timeout);
-  reply[0] = 0;
   if (lseek(fd, 0, SEEK_SET) < 0)
   {
     strerr_warnwusys("rewind the message");
@@ -178,58 +209,65 @@ static enum qscanq_verdict ask(char const *server, int fd, int forcestream, unsi
   sock = connect_server(server, &isunix, &deadline);
   if (sock < 0)
   {
-    strerr_warnwusys("connect to ", server);
+    if (errno == ETIMEDOUT) strerr_warnwu3x("connect to ", server, ": timed out");
+    else strerr_warnwusys("connect to ", server);
     return VERDICT_FAIL;
   }
-  if (isunix && !forcestream)
-  {
-    r = sendall(sock, "zFILDES", 8, &deadline);
-    if (!r && qscanq_waitfd(sock, POLLOUT, &deadline) > 0)
-    {
-      if (!ancil_send_fd(sock, fd, 0)) r = -1;
-    }
-    else r = -1;
-  }
-  else r = instream(sock, fd, &deadline);
+  fildes = isunix && !forcestream;
+  r = fildes ? sendfildes(sock, fd, &deadline) : instream(sock, fd, &deadline);
   if (r == -2)
   {
     close(sock);
     return VERDICT_FAIL;
   }
-  if (r < 0) strerr_warnwusys("send to ", server);
-  /* Even after a failed send: clamd may have said why (size limit). */
-  if (getreply(sock, reply, REPLYMAX, &deadline) <= 0)
+  if (r < 0)
   {
-    if (!reply[0]) strerr_warnwusys("read a reply from ", server);
+    senderr = errno;
+    if (senderr == ETIMEDOUT) strerr_warnwu3x("send to ", server, ": timed out");
+    else strerr_warnwusys("send to ", server);
+  }
+  /* Even after a failed send: clamd may have said why (a size limit). */
+  if (getreply(sock, reply, sizeof reply, &len, &deadline) < 0)
+  {
+    int e = errno;
     close(sock);
+    errno = e;
+    if (e == ETIMEDOUT) strerr_warnwu3x("read a reply from ", server, ": timed out");
+    else strerr_warnwusys("read a reply from ", server);
     return VERDICT_FAIL;
   }
   close(sock);
-  if (r < 0)
+  v = qscanq_clamd_reply(reply, len, fildes, &sigstart, &siglen, &why);
+  safe(shown, reply, len);
+  if (senderr)
   {
-    strerr_warnw("clamd ", server, " said: ", reply);
+    /* The whole message was not scanned: whatever the answer, no verdict. */
+    if (v == VERDICT_FAIL && len) strerr_warnw(server, " said \"", shown, "\": ", why);
+    else if (len) strerr_warnw(server, " said \"", shown, "\" to a message it did not get whole");
     return VERDICT_FAIL;
   }
+  if (v == VERDICT_FAIL)
   {
-    size_t len = strlen(reply);
-    char *colon = strstr(reply, ": ");
-    if (colon && len >= 4 && !strcmp(reply + len - 4, ": OK")) return VERDICT_CLEAN;
-    if (colon && len > 6 && !strcmp(reply + len - 6, " FOUND") && colon + 2 < reply + len - 6) return VERDICT_VIRUS;
+    if (len) strerr_warnw(server, " said \"", shown, "\": ", why);
+    else strerr_warnw(server, ": ", why);
+    return VERDICT_FAIL;
   }
-  strerr_warnw("clamd ", server, " said: ", reply);
-  return VERDICT_FAIL;
+  if (v == VERDICT_VIRUS) qscanq_logsafe(sig, SAFEBUF, reply + sigstart, siglen);
+  return v;
 }
 
 /* -P: is every server alive? For run scripts and qscanq-selftest. */
 static int ping(char const *const *servers, unsigned int n, unsigned int timeout)
 {
   int bad = 0;
-  char reply[REPLYMAX];
+  char reply[REPLYBUF];
+  char shown[SAFEBUF];
   for (unsigned int i = 0; i < n; i++)
   {
     tain deadline;
     int isunix;
     int sock;
+    size_t len;
     tain_now_g();
     tain_addsec_g(&deadline, (int)timeout);
     sock = connect_server(servers[i], &isunix, &deadline);
@@ -239,14 +277,16 @@ static int ping(char const *const *servers, unsigned int n, unsigned int timeout
       bad = 1;
       continue;
     }
-    if (sendall(sock, "zPING", 6, &deadline) < 0 || getreply(sock, reply, REPLYMAX, &deadline) <= 0)
+    if (sendall(sock, "zPING", 6, &deadline) < 0 || getreply(sock, reply, sizeof reply, &len, &deadline) < 0)
     {
-      strerr_warnwusys("ping ", servers[i]);
+      if (errno == ETIMEDOUT) strerr_warnwu3x("ping ", servers[i], ": timed out");
+      else strerr_warnwusys("ping ", servers[i]);
       bad = 1;
     }
-    else if (strcmp(reply, "PONG"))
+    else if (len != 5 || memcmp(reply, "PONG", 5))
     {
-      strerr_warnw("clamd ", servers[i], " said: ", reply);
+      safe(shown, reply, len);
+      strerr_warnw(servers[i], " said \"", shown, "\" to PING");
       bad = 1;
     }
     else
@@ -264,7 +304,7 @@ int main(int argc, char const *const *argv)
   char const *servers[MAXSERVERS];
   unsigned int nservers = 0, timeout = 120, start;
   int forcestream = 0, pingonly = 0, fd;
-  char reply[REPLYMAX];
+  char sig[SAFEBUF];
   PROG = "qscanq-clamd";
   {
     subgetopt l = SUBGETOPT_ZERO;
@@ -291,6 +331,7 @@ int main(int argc, char const *const *argv)
   }
   if (argc > 1) dieusage();
   if (!nservers) servers[nservers++] = "/run/clamav/clamd.ctl";
+  /* A server that closes early must cost a failed send, not our life. */
   signal(SIGPIPE, SIG_IGN);
   if (pingonly) return ping(servers, nservers, timeout);
   fd = qscanq_regular_input(argc ? argv[0] : 0, 0);
@@ -299,21 +340,18 @@ int main(int argc, char const *const *argv)
   for (unsigned int i = 0; i < nservers; i++)
   {
     char const *server = servers[(start + i) % nservers];
-    switch (ask(server, fd, forcestream, timeout, reply))
+    switch (ask(server, fd, forcestream, timeout, sig))
     {
       case VERDICT_CLEAN:
         buffer_putsflush(buffer_1, "msg: OK\n");
         return VERDICT_CLEAN;
       case VERDICT_VIRUS:
-      {
-        char *name = strstr(reply, ": ") + 2;
         buffer_puts(buffer_1, "msg: ");
-        buffer_puts(buffer_1, name);
-        buffer_putsflush(buffer_1, "\n");
+        buffer_puts(buffer_1, sig);
+        buffer_putsflush(buffer_1, " FOUND\n");
         return VERDICT_VIRUS;
-      }
       default: break;
     }
   }
-  strerr_dief(VERDICT_FAIL, "no clamd server gave an answer");
+  strerr_dief(VERDICT_FAIL, nservers > 1 ? "no clamd server gave an answer (each failure is above)" : "the clamd server gave no answer (the failure is above)");
 }

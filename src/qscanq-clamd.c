@@ -23,8 +23,9 @@
 #include <qscanq/clamd.h>
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
+#include "conf.h"
 
-#define USAGE "qscanq-clamd [ -i | -P ] [ -s socket|host:port ]... [ -t seconds ] [ file ]"
+#define USAGE "qscanq-clamd [ -i | -P ] [ -s socket|host:port ]... [ -t seconds ] [ -u clamduser ] [ file ]"
 #define dieusage() strerr_dieusage(VERDICT_FAIL, USAGE)
 #define MAXSERVERS 16
 /* One byte more than the longest valid reply, so that trailing bytes and
@@ -34,6 +35,11 @@
 #define SAFEBUF (REPLYBUF * 4 + 1)
 
 static char chunk[262144];
+
+/* The uids a Unix-socket peer may have: root, the clamd user, qscand. */
+static uid_t okuid[3];
+static unsigned int nokuid = 0;
+static char const *clamduser = "clamav";
 
 static int sendall(int fd, char const *s, size_t len, tain const *deadline)
 {
@@ -151,6 +157,27 @@ err:
   return -1;
 }
 
+/* Nobody but root, the clamd user or qscand gets the message, or a say
+   in its verdict: a socket path in a directory another user can write
+   to, or a clamd that died and left its path to someone else, must not
+   turn into a way to read mail or pass a virus. */
+static int peerok(int sock, char const *server)
+{
+  struct ucred cr;
+  socklen_t l = sizeof cr;
+  char fmt[UINT64_FMT];
+  if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0)
+  {
+    strerr_warnwu2sys("check the owner of ", server);
+    return 0;
+  }
+  for (unsigned int i = 0; i < nokuid; i++)
+    if (cr.uid == okuid[i]) return 1;
+  fmt[uint64_fmt(fmt, (uint64_t)cr.uid)] = 0;
+  strerr_warnw("refusing ", server, ": its server runs as uid ", fmt, ", not root, ", clamduser, " or ", QSCANQ_USER);
+  return 0;
+}
+
 static int instream(int sock, int fd, tain const *deadline)
 {
   off_t off = 0;
@@ -211,6 +238,11 @@ static enum qscanq_verdict ask(char const *server, int fd, int forcestream, unsi
   {
     if (errno == ETIMEDOUT) strerr_warnwu3x("connect to ", server, ": timed out");
     else strerr_warnwusys("connect to ", server);
+    return VERDICT_FAIL;
+  }
+  if (isunix && !peerok(sock, server))
+  {
+    close(sock);
     return VERDICT_FAIL;
   }
   fildes = isunix && !forcestream;
@@ -277,7 +309,8 @@ static int ping(char const *const *servers, unsigned int n, unsigned int timeout
       bad = 1;
       continue;
     }
-    if (sendall(sock, "zPING", 6, &deadline) < 0 || getreply(sock, reply, sizeof reply, &len, &deadline) < 0)
+    if (isunix && !peerok(sock, servers[i])) bad = 1;
+    else if (sendall(sock, "zPING", 6, &deadline) < 0 || getreply(sock, reply, sizeof reply, &len, &deadline) < 0)
     {
       if (errno == ETIMEDOUT) strerr_warnwu3x("ping ", servers[i], ": timed out");
       else strerr_warnwusys("ping ", servers[i]);
@@ -299,6 +332,17 @@ static int ping(char const *const *servers, unsigned int n, unsigned int timeout
   return bad ? VERDICT_FAIL : 0;
 }
 
+/* Static: /etc/passwd is read directly (no NSS). A missing user is
+   simply not trusted; an unreadable passwd file is a failure. */
+static void trust(char const *name)
+{
+  uid_t uid;
+  gid_t gid;
+  int r = qscanq_getpw(name, &uid, &gid);
+  if (r < 0) strerr_diefu2sys(VERDICT_FAIL, "look up user ", name);
+  if (r) okuid[nokuid++] = uid;
+}
+
 int main(int argc, char const *const *argv)
 {
   char const *servers[MAXSERVERS];
@@ -310,7 +354,7 @@ int main(int argc, char const *const *argv)
     subgetopt l = SUBGETOPT_ZERO;
     for (;;)
     {
-      int opt = subgetopt_r(argc, argv, "iPs:t:", &l);
+      int opt = subgetopt_r(argc, argv, "iPs:t:u:", &l);
       if (opt == -1) break;
       switch (opt)
       {
@@ -323,6 +367,10 @@ int main(int argc, char const *const *argv)
         case 't':
           if (!uint0_scan(l.arg, &timeout) || !timeout) dieusage();
           break;
+        case 'u':
+          if (!*l.arg) dieusage();
+          clamduser = l.arg;
+          break;
         default: dieusage();
       }
     }
@@ -333,6 +381,9 @@ int main(int argc, char const *const *argv)
   if (!nservers) servers[nservers++] = "/run/clamav/clamd.ctl";
   /* A server that closes early must cost a failed send, not our life. */
   signal(SIGPIPE, SIG_IGN);
+  okuid[nokuid++] = 0;
+  trust(clamduser);
+  trust(QSCANQ_USER);
   if (pingonly) return ping(servers, nservers, timeout);
   fd = qscanq_regular_input(argc ? argv[0] : 0, 0);
 

@@ -139,6 +139,22 @@ t "... naming MaxScanSize to raise" sh -c 'echo "$1" | grep -q "raise MaxScanSiz
 qrun "SCANCMD=qscanq-clamd -s $H_sock" -- "$W/bigclean"
 is "$EXIT" 71 "chain: past MaxScanSize defers (71)"
 
+# An archive member larger than MaxFileSize is trimmed to it silently,
+# even with AlertExceedsMax; with MaxScanSize = MaxFileSize (what the man
+# page recommends) the trimmed member always reaches MaxScanSize, so a
+# small message hiding a virus past the trim point is a failure, never
+# clean.
+{ head -c 3000000 /dev/zero; eicar; } > "$W/padded.bin"
+(cd "$W" && zip -q padded.zip padded.bin)
+mail "$W/padded" "$W/padded.zip"
+clamd_start T "$QT/db" "AlertExceedsMax yes" "MaxFileSize 1M" "MaxScanSize 1M" || true
+scan -s "$T_sock" "$W/padded"
+is "$CODE/$OUT" "2/" "zipped member past MaxFileSize, MaxScanSize = MaxFileSize: exit 2, not clean"
+t "... naming MaxScanSize to raise" sh -c 'echo "$1" | grep -q "raise MaxScanSize in clamd.conf"' x "$ERR"
+qrun "SCANCMD=qscanq-clamd -s $T_sock" -- "$W/padded"
+is "$EXIT" 71 "chain: the same defers (71)"
+clamd_stop T
+
 # A socket mode 0660, group qscand (as LocalSocketGroup would make it;
 # set by hand here, since the test clamd runs as clamav, which may not
 # chgrp to qscand's group): qscand's group is enough, others are out.

@@ -87,6 +87,7 @@ odd stream 'stream: OK\r\0' "more than one line" "CR"
 # Size limits: a failure that names the clamd.conf setting, never a virus.
 odd fildes 'fd[5]: Heuristics.Limits.Exceeded.MaxFileSize FOUND\0' "raise MaxFileSize in clamd.conf" "MaxFileSize"
 odd stream 'stream: Heuristics.Limits.Exceeded.MaxScanSize FOUND\0' "raise MaxScanSize in clamd.conf" "MaxScanSize"
+odd fildes 'fd[5]: Heuristics.Limits.Exceeded.MaxScanTime FOUND\0' "raise MaxScanTime in clamd.conf" "MaxScanTime"
 odd stream 'INSTREAM size limit exceeded. ERROR\0' "raise StreamMaxLength in clamd.conf" "StreamMaxLength"
 odd fildes 'fd[5]: Heuristics.Limits.Exceeded.MaxFileSize(d41d8cd98f00b204e9800998ecf8427e:0) FOUND\0' \
   "raise MaxFileSize" "MaxFileSize with ExtendedDetectionInfo"

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <skalibs/buffer.h>
@@ -22,6 +21,7 @@
 #include <qscanq/clam.h>
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
+#include <qscanq/attach.h>
 
 #define USAGE "qscanq-attach [ -f badext ] [ -p patterns ] [ scanner arg... ]"
 #define dieusage() strerr_dieusage(VERDICT_FAIL, USAGE)
@@ -207,16 +207,11 @@ int main(int argc, char const *const *argv)
   fd = qscanq_regular_input(0, tmpdir);
   if (p.ext.len || p.pat.len)
   {
-    /* First the names as sent, straight from the MIME headers. */
-    struct stat st;
-    if (fstat(fd, &st) < 0) strerr_diefusys(VERDICT_FAIL, "stat the message");
-    if (st.st_size)
-    {
-      char *m = mmap(0, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (m == MAP_FAILED) strerr_diefusys(VERDICT_FAIL, "map the message");
-      qscanq_mimenames(m, (size_t)st.st_size, &headername, &p);
-      munmap(m, (size_t)st.st_size);
-    }
+    /* First the names as sent, from the MIME structure, read in chunks:
+       the memory used does not grow with the message. */
+    int r = qscanq_mimenames_fd(fd, &headername, &p);
+    if (r < 0) strerr_diefusys(VERDICT_FAIL, "read the MIME structure of the message");
+    if (lseek(fd, 0, SEEK_SET) < 0) strerr_diefusys(VERDICT_FAIL, "rewind the message");
   }
   if (p.banned[0]) goto banned;
   engine = engine_for_names(tmpdir);

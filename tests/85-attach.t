@@ -111,4 +111,21 @@ qrun "SCANCMD=qscanq-attach -f $W/badext qscanq-clamav -d $QT/db" -- "$W/m5"
 is "$EXIT" 0 "chain: clean passes"
 t "chain: byte for byte" same "$W/m5" "$R/msg"
 
+# A quoted file name of blanks and one byte: the old header parser wrote
+# that byte past its 1 KiB name buffer (a remote stack write).
+for nb in 1030 2000; do
+  {
+    printf 'From: a@example.org\nSubject: blanks\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n'
+    printf -- '--b\nContent-Type: text/plain\n\nx\n--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n'
+    printf 'Content-Disposition: attachment; filename="%*sA"\n\n' "$nb" ''
+    eicar | base64; printf -- '--b--\n'
+  } > "$W/ov$nb"
+  run "$W/ov$nb" -f "$W/badext"
+  t "$nb blanks then a byte in a file name: qscanq-attach alone exits 0 or 3, no crash" [ "$CODE" = 0 -o "$CODE" = 3 ]
+done
+# (At 2000 blanks libclamav's own MIME parser no longer finds the
+# attachment at all: a content scanner's limit, not this program's.)
+qrun "SCANCMD=qscanq-attach -f $W/badext qscanq-clamav -d $QT/db" -- "$W/ov1030"
+is "$EXIT" 31 "... through the chain, its EICAR attachment is refused (31)"
+
 done_testing

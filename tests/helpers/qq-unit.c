@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
+#include <qscanq/attach.h>
 
 static int n;
 static int failed;
@@ -96,7 +97,8 @@ int main(int argc, char **argv)
   ok(!strcmp(mimenames("Content-Disposition: attachment; filename=\"=?UTF-8?Q?a?= =?UTF-8?Q?b.exe?=\"\n"), "ab.exe|"), "mimenames: adjacent encoded words join");
   ok(!strcmp(mimenames("Content-Disposition: attachment; filename*=UTF-8''%E2%82%AC.exe\n"), "\xe2\x82\xac.exe|"), "mimenames: RFC 2231");
   ok(!strcmp(mimenames("Content-Disposition: attachment;\n filename*0=\"long\";\n filename*1=\"name.exe\"\n"), "longname.exe|"), "mimenames: RFC 2231 continuations");
-  ok(!strcmp(mimenames("Subject: x\n\nContent-Type: text/plain\n\n--b\nContent-Type: text/plain; name=a.txt\nContent-Disposition: attachment; filename=b.pif\n"), "a.txt|b.pif|"), "mimenames: every part's headers");
+  ok(!strcmp(mimenames("Subject: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; name=a.txt\nContent-Disposition: attachment; filename=b.pif\n\n--b--\n"), "a.txt|b.pif|"), "mimenames: every part's headers");
+  ok(!strcmp(mimenames("Subject: x\n\nContent-Type: text/plain\n\n--b\nContent-Type: text/plain; name=a.txt\nContent-Disposition: attachment; filename=b.pif\n"), ""), "mimenames: headers quoted in a text body are text");
   ok(!strcmp(mimenames("Content-Type: text/plain; charset=\"x;name=no.exe\"\n"), ""), "mimenames: a ; inside a quoted value is not a parameter");
 
   /* getpw */

@@ -54,12 +54,7 @@ extern ssize_t qscanq_readall(int fd, char *s, size_t n);
    without reading it. Dies with exit 2 (scanner failure) on any error. */
 extern int qscanq_regular_input(char const *file, char const *tmpdir);
 
-/* Calls f for every attachment name in the MIME headers (Content-Type
-   name=, Content-Disposition filename=, RFC 2047 and RFC 2231 decoded,
-   byte for byte) of the message s[0..len), nested parts included; stops
-   at and returns f's first non-zero return. */
-typedef int (*qscanq_name_fn)(char const *name, size_t len, void *ctx);
-extern int qscanq_mimenames(char const *s, size_t len, qscanq_name_fn f, void *ctx);
+/* Attachment names and policy: qscanq/attach.h. */
 
 /* in[0..len) made safe for one word of a log line or report: controls,
    blanks, quotes, backslashes and malformed UTF-8 as \xHH, C1 and

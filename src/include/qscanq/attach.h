@@ -1,0 +1,36 @@
+/* Attachment names and the policy that judges them (qscanq-attach). */
+#ifndef QSCANQ_ATTACH_H
+#define QSCANQ_ATTACH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The longest name kept. A longer name keeps its last bytes: the
+   extension, which is what a policy judges, is at the end. */
+#define QSCANQ_NAMEMAX 1024
+
+/* Called with every name found, NUL-terminated, len < QSCANQ_NAMEMAX.
+   A non-zero return stops the walk and is returned by it. */
+typedef int (*qscanq_name_fn)(char const *name, size_t len, void *ctx);
+
+/* The MIME walk: a message fed in chunks of any size, in fixed memory.
+   Calls f for every attachment name in real MIME headers (top-level
+   headers, part headers of multiparts, nested message/rfc822), with MIME
+   quoting undone and RFC 2047/2231 decoded. feed and end return 0, f's
+   first non-zero return, or -1 with errno: EMSGSIZE (a Content-Type or
+   Content-Disposition header over QSCANQ_HDRMAX bytes, or a boundary over
+   QSCANQ_BOUNDMAX), ELOOP (multiparts nested over QSCANQ_DEPTHMAX). */
+#define QSCANQ_HDRMAX 65536
+#define QSCANQ_BOUNDMAX 256
+#define QSCANQ_DEPTHMAX 32
+struct qscanq_mime;
+extern struct qscanq_mime *qscanq_mime_new(qscanq_name_fn f, void *ctx);
+extern int qscanq_mime_feed(struct qscanq_mime *m, char const *s, size_t len);
+extern int qscanq_mime_end(struct qscanq_mime *m);
+extern void qscanq_mime_free(struct qscanq_mime *m);
+/* The whole walk over s[0..len) or over fd read to its end in chunks. */
+extern int qscanq_mimenames(char const *s, size_t len, qscanq_name_fn f, void *ctx);
+extern int qscanq_mimenames_fd(int fd, qscanq_name_fn f, void *ctx);
+
+#endif

@@ -231,7 +231,11 @@ banned:
     buffer_putsflush(buffer_1, " banned attachment FOUND\n");
     return VERDICT_BANNED;
   }
-  if (r != CL_CLEAN && r != CL_VIRUS) strerr_dief(VERDICT_FAIL, "parsing the message failed: ", cl_strerror(r));
+  /* Only a banned name is a refusal. Anything else libclamav says but
+     "clean" (a finding that is no banned name, an error, a limit) is
+     unplanned: a failure, never a pass. */
+  if (r == CL_VIRUS) strerr_dief(VERDICT_FAIL, "libclamav reported a finding that is no banned name: ", virname ? virname : "?");
+  if (r != CL_CLEAN) strerr_dief(VERDICT_FAIL, "parsing the message failed: ", cl_strerror(r));
   cl_engine_free(engine);
   if (!argc) return VERDICT_CLEAN;
   if (lseek(fd, 0, SEEK_SET) < 0 || (fd && fd_move(0, fd) < 0)) strerr_diefusys(VERDICT_FAIL, "rewind the message");

@@ -39,7 +39,7 @@ mail "$W/m6" "$W/inner.zip" "documents.dat"
 DBG=1 run "$W/m6" -f "$W/badext"
 is "$CODE" 3 "setup.exe inside a zip (attached as documents.dat): exit 3"
 t "... the report names it" sh -c 'echo "$1" | grep -q "setup.exe banned attachment FOUND"' x "$OUT"
-t "... DEBUG lists the names found (the archive member)" sh -c 'echo "$1" | grep -q "attachment: .*setup.exe"' x "$ERR"
+t "... DEBUG lists the names found (the archive member)" sh -c 'echo "$1" | grep -q "attachment (libclamav): .*setup.exe"' x "$ERR"
 (cd "$W" && zip -q outer.zip inner.zip)
 mail "$W/m7" "$W/outer.zip" "x.bin"
 run "$W/m7" -f "$W/badext"
@@ -98,6 +98,33 @@ run "$W/m5" -f "$W/badext"
 is "$CODE" 0 "no next scanner: 0"
 run "$W/m1" -f "$W/nonexistent"
 is "$CODE" 2 "unreadable list: exit 2"
+t "... the message names the file" grep -q "nonexistent" "$W/err"
+# A malformed policy is a failure naming the file and line, never a
+# smaller policy.
+bad() { # bad OPTION CONTENT DESCRIPTION
+  printf "$2" > "$W/badpol"
+  run "$W/m5" "$1" "$W/badpol"
+  is "$CODE" 2 "malformed policy ($3): exit 2"
+  t "... the diagnostic names the file and line 2" grep -q "badpol:2: malformed policy" "$W/err"
+}
+bad -f '.exe\n.s\000cr\n' "a NUL byte"
+bad -p '*.exe\n[a-z.js\n' "an unterminated bracket expression"
+bad -f "# long\n$(head -c 1100 /dev/zero | tr '\0' x)\n" "a line too long"
+bad -f '.exe\n*.scr\n' "a wildcard in a suffix list"
+bad -p '*.exe\n!\n' "an exception without a pattern"
+printf '.exe\n' > "$W/unreadable"; chmod 000 "$W/unreadable"
+if need_root; then
+  qrun "SCANCMD=qscanq-attach -f $W/badpol qscanq-clamav -d $QT/db" -- "$W/m5"
+  is "$EXIT" 71 "chain: a malformed policy defers the message (71)"
+  t "chain: nothing passed on" [ ! -e "$R/msg" ]
+  qrun "SCANCMD=qscanq-attach -f $W/unreadable qscanq-clamav -d $QT/db" -- "$W/m5"
+  is "$EXIT" 71 "chain: a policy qscand cannot read defers the message (71)"
+else
+  skip "chain tests need root"; skip "chain tests need root"; skip "chain tests need root"
+fi
+printf '# all good\n\n  .exe \r\n[[:alpha:]]x.c[!o]m\n' > "$W/goodpol"
+run "$W/m1" -p "$W/goodpol"
+is "$CODE" 0 "a well-formed patterns file with a class, CRLF and blanks is accepted"
 run "$W/m1" -f "$W/badext" /nonexistent/scanner
 is "$CODE" 3 "a banned name ends the scan; the next scanner is not run"
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <skalibs/stralloc.h>
 
 /* The longest name kept. A longer name keeps its last bytes: the
    extension, which is what a policy judges, is at the end. */
@@ -32,5 +33,36 @@ extern void qscanq_mime_free(struct qscanq_mime *m);
 /* The whole walk over s[0..len) or over fd read to its end in chunks. */
 extern int qscanq_mimenames(char const *s, size_t len, qscanq_name_fn f, void *ctx);
 extern int qscanq_mimenames_fd(int fd, qscanq_name_fn f, void *ctx);
+
+/* The policy: BADEXT lines (a whole name or a suffix, any case) and
+   PATTERNS lines (shell wildcards, any case, the last matching line
+   decides, ! allows). Lines are NUL-separated in ext and pat. */
+struct qscanq_policy
+{
+  stralloc ext;
+  stralloc pat;
+};
+#define QSCANQ_POLICY_ZERO       \
+  {                              \
+    STRALLOC_ZERO, STRALLOC_ZERO \
+  }
+#define QSCANQ_POLICY_LINEMAX 1024
+enum qscanq_policy_kind
+{
+  QSCANQ_BADEXT,
+  QSCANQ_PATTERNS
+};
+/* Adds the lines of a policy file s[0..len): one pattern a line, blank
+   lines and lines starting with # ignored, blanks around a line and a
+   final \r dropped. 0 ok; -1 with errno ENOMEM, or EINVAL for a
+   malformed file (*line: its line number, *why: what is wrong). */
+extern int qscanq_policy_add(struct qscanq_policy *p, enum qscanq_policy_kind kind, char const *s, size_t len,
+    unsigned int *line, char const **why);
+/* 1 if the name is banned, else 0. The name is judged as Windows would
+   run it (trailing dots and blanks dropped), whole and by its last path
+   component. clam: the name was rewritten by libclamav (bytes other than
+   letters, digits and dots made _), so the lines are rewritten alike. */
+extern int qscanq_policy_match(struct qscanq_policy const *p, char const *name, size_t len, int clam);
+extern void qscanq_policy_free(struct qscanq_policy *p);
 
 #endif

@@ -76,6 +76,16 @@ is "$CODE" 3 "a tiny text attachment (x.vbs), which libclamav does not report, i
 run "$W/n3" -f "$W/badext"
 is "$CODE" 3 "an RFC 2231-encoded name: exit 3"
 
+# Windows drops trailing dots and blanks before it runs a file.
+for n in "setup.exe." "setup.exe. . ." "setup.exe  " "photo.jpg.exe..."; do
+  mail "$W/wd" "$W/prog.bin" "$n"
+  run "$W/wd" -f "$W/badext"
+  is "$CODE" 3 "'$n' is judged as Windows runs it: exit 3"
+done
+mail "$W/wd" "$W/prog.bin" "setup.exe.txt."
+run "$W/wd" -f "$W/badext"
+is "$CODE" 0 "control: 'setup.exe.txt.' is a .txt: exit 0"
+
 # Wildcards, the last match deciding.
 mail "$W/p1" "$W/inner.zip" "pics.zip"
 run "$W/p1" -p "$W/patterns"

@@ -151,6 +151,10 @@ int qscanq_policy_match(struct qscanq_policy const *p, char const *name, size_t 
   whole[len] = 0;
   /* A NUL ends the name for Windows and for most mail programs. */
   wlen = strlen(whole);
+  /* Windows drops trailing dots and blanks: "setup.exe. ." runs as
+     setup.exe. */
+  while (wlen && (whole[wlen - 1] == '.' || whole[wlen - 1] == ' ')) wlen--;
+  whole[wlen] = 0;
   base = whole;
   for (char const *c = whole; *c; c++)
     if (*c == '/' || *c == '\\') base = c + 1;

@@ -117,12 +117,26 @@ static struct cl_engine *engine_for_names(char const *tmpdir)
   return e;
 }
 
+/* "msg: NAME banned attachment FOUND": qscanq-stdin takes the word
+   between ": " and " FOUND", less " banned attachment", as the name for
+   its log line (verdict=banned sig=NAME) and its reply ("banned
+   attachment: NAME"). NAME is made safe for one word of a log line:
+   blanks, controls and the bidirectional controls (the right-to-left
+   override disguise) escaped; a long one keeps its end, where the
+   extension is. */
 static void report(struct state const *st)
 {
   char safe[4 * QSCANQ_NAMEMAX];
-  qscanq_logsafe(safe, sizeof safe, st->banned, st->bannedlen);
+  char const *name = st->banned;
+  size_t len = st->bannedlen;
+  if (qscanq_logsafe(safe, sizeof safe, name, len) > 600)
+  {
+    name += len - 150;
+    qscanq_logsafe(safe + 3, sizeof safe - 3, name, 150);
+    memcpy(safe, "...", 3);
+  }
   buffer_puts(buffer_1, "msg: ");
-  buffer_puts(buffer_1, st->banned);
+  buffer_puts(buffer_1, safe);
   if (!buffer_putsflush(buffer_1, " banned attachment FOUND\n")) strerr_diefusys(VERDICT_FAIL, "write the report");
 }
 

@@ -64,7 +64,21 @@ is "$CODE" 3 "an RFC 2047-encoded file name (Rechnung.exe): exit 3"
 # Names as sent, not as libclamav rewrites them.
 mail "$W/n1" "$W/prog.bin" "Grüße (1).exe"
 DBG=1 run "$W/n1" -f "$W/badext"
-is "$OUT" "msg: Grüße (1).exe banned attachment FOUND" "a UTF-8 name with blanks and parentheses, reported as sent"
+is "$OUT" 'msg: Grüße\x20(1).exe banned attachment FOUND' "a UTF-8 name with blanks and parentheses, reported as one safe word"
+# The right-to-left override shows invoice<RLO>gpj.exe as "invoiceexe.jpg";
+# the name really ends in .exe, which is what the suffix rule judges.
+mail "$W/rlo" "$W/prog.bin" "$(printf 'invoice\342\200\256gpj.exe')"
+run "$W/rlo" -f "$W/badext"
+is "$CODE/$OUT" '3/msg: invoice\u202egpj.exe banned attachment FOUND' "an RLO-disguised .exe is refused, the override shown escaped"
+mail "$W/rlo2" "$W/hello.txt" "$(printf 'photo\342\200\256exe.jpg')"
+run "$W/rlo2" -f "$W/badext"
+is "$CODE" 0 "control: a real .jpg whose name shows as ...gpj.exe passes"
+mail "$W/ctl" "$W/prog.bin" "$(printf 'a\tb\033[1m.exe')"
+run "$W/ctl" -f "$W/badext"
+is "$OUT" 'msg: a\x09b\x1b[1m.exe banned attachment FOUND' "controls in a name are escaped in the report"
+mail "$W/longn" "$W/prog.bin" "$(head -c 2000 /dev/zero | tr '\0' x).exe"
+run "$W/longn" -f "$W/badext"
+t "a 2000-byte name is refused and reported by its end, on one short line" sh -c 'case "$1" in "msg: ...xxx"*"x.exe banned attachment FOUND") [ ${#1} -lt 700 ] ;; *) false ;; esac' x "$OUT"
 mail "$W/n2" "$W/hello.txt" "x.vbs"
 run "$W/n2" -f "$W/badext"
 is "$CODE" 3 "a tiny text attachment (x.vbs), which libclamav does not report, is still found"
@@ -164,5 +178,8 @@ done
 # attachment at all: a content scanner's limit, not this program's.)
 qrun "SCANCMD=qscanq-attach -f $W/badext qscanq-clamav -d $QT/db" -- "$W/ov1030"
 is "$EXIT" 31 "... through the chain, its EICAR attachment is refused (31)"
+qrun "SCANCMD=qscanq-attach -f $W/badext qscanq-clamav -d $QT/db" QSCANQ_LOG=1 -- "$W/rlo"
+is "$EXIT" 31 "chain: the RLO-disguised .exe is refused (31)"
+t "chain: the log line names it, escaped" grep -q ' verdict=banned sig=invoice\\u202egpj.exe ' "$R/stderr"
 
 done_testing

@@ -108,4 +108,18 @@ form "a nested message/rfc822 with its own parts" banned "$W/h3"
 } > "$W/h4"
 form "a multipart/digest part (message/rfc822 by default)" banned "$W/h4"
 
+# uuencoded attachments in a plain body, no MIME at all (a begin line and
+# data lines: mail programs show it as an attachment).
+printf 'From: a@example.org\nSubject: uu\n\nThe file:\n\nbegin 644 setup.exe\n%s\n`\nend\n' '(35H@9F%K90H ' > "$W/u1"
+form "a uuencoded setup.exe in a plain body" banned "$W/u1"
+sed 's/setup\.exe/notes.txt/' "$W/u1" > "$W/u1c"
+form "control: a uuencoded notes.txt" clean "$W/u1c"
+{
+  printf 'From: a@example.org\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n'
+  sed -n '/^begin/,/^end/p' "$W/u1" | sed 's/setup\.exe/run.js/'; printf -- '--b--\n'
+} > "$W/u2"
+form "a uuencoded run.js in a text/plain part" banned "$W/u2"
+printf 'From: a@example.org\nSubject: uu\n\nTo send a file, type:\nbegin 644 setup.exe\n\nand so on.\n' > "$W/u3c"
+form "control: a begin line with no data line is text" clean "$W/u3c"
+
 done_testing

@@ -111,6 +111,11 @@ struct qscanq_mime
   char vbuf[QSCANQ_HDRMAX]; /* parameter values, quoting undone */
   struct sect sect[2][SECTMAX]; /* RFC 2231 sections of name, filename */
   struct name name;
+  /* A uuencoded file's begin line: its name, and whether the line was
+     longer than LINEHEAD (uulong) or complete and waiting for a data line
+     (uupending). */
+  int uulong, uupending;
+  struct name uu;
   /* Names of the RFC unfolding, so the other one adds only new ones. */
   int pass;
   unsigned int nseen;
@@ -154,14 +159,14 @@ static int b64val(int c)
 
 static int blank(char c) { return c == ' ' || c == '\t'; }
 
-static int emit(struct qscanq_mime *m)
+static int emitfrom(struct qscanq_mime *m, struct name *n)
 {
   char buf[QSCANQ_NAMEMAX];
-  size_t k = m->name.len < QSCANQ_NAMEMAX - 1 ? m->name.len : QSCANQ_NAMEMAX - 1;
+  size_t k = n->len < QSCANQ_NAMEMAX - 1 ? n->len : QSCANQ_NAMEMAX - 1;
   if (!k) return 0;
-  memcpy(buf, m->name.s + m->name.len - k, k);
+  memcpy(buf, n->s + n->len - k, k);
   buf[k] = 0;
-  m->name.len = 0;
+  n->len = 0;
   if (!m->pass && m->nseen < 8)
   {
     memcpy(m->seen[m->nseen], buf, k);
@@ -172,6 +177,8 @@ static int emit(struct qscanq_mime *m)
       if (m->seenlen[i] == k && !memcmp(m->seen[i], buf, k)) return 0;
   return (*m->f)(buf, k, m->ctx);
 }
+
+static int emit(struct qscanq_mime *m) { return emitfrom(m, &m->name); }
 
 /* RFC 2047 encoded words in s[0..n) decoded into m->name; blanks between
    two encoded words are dropped, as RFC 2047 says. Mail programs decode
@@ -535,15 +542,65 @@ static int boundary(struct qscanq_mime *m, size_t n)
   return 0;
 }
 
+/* "begin 644 NAME" (or begin-base64): the offset of NAME, else 0. */
+static size_t uuprefix(char const *s, size_t n)
+{
+  size_t i, d;
+  if (n >= 6 && !memcmp(s, "begin ", 6)) i = 6;
+  else if (n >= 13 && !memcmp(s, "begin-base64 ", 13)) i = 13;
+  else return 0;
+  for (d = i; d < n && s[d] >= '0' && s[d] <= '7'; d++)
+    ;
+  if (d - i < 3 || d - i > 4 || d + 1 >= n || s[d] != ' ') return 0;
+  return d + 1;
+}
+
+/* A uuencoded attachment in a plain body, with no MIME at all: mail
+   programs show it as an attachment named by its begin line, once a data
+   line follows. */
+static int uuline(struct qscanq_mime *m, size_t n)
+{
+  size_t off;
+  m->uupending = 0; /* an empty line followed the begin line */
+  if (m->kind != K_LEAF || m->encoded) return 0;
+  if (m->llen > LINEHEAD)
+  {
+    if (!m->uulong) return 0;
+    if (m->uu.len && m->last == '\r') m->uu.len--;
+    m->uupending = 1;
+    return 0;
+  }
+  off = uuprefix(m->line, n);
+  if (!off) return 0;
+  m->uu.len = 0;
+  put(&m->uu, m->line + off, n - off);
+  m->uupending = 1;
+  return 0;
+}
+
 static int bodyline(struct qscanq_mime *m, size_t n)
 {
-  boundary(m, n);
-  return 0;
+  if (boundary(m, n))
+  {
+    m->uupending = 0;
+    return 0;
+  }
+  return uuline(m, n);
 }
 
 /* Bytes of the current line (no \n). */
 static int bytes(struct qscanq_mime *m, char const *s, size_t k)
 {
+  if (m->state == S_BODY && !m->llen && m->uupending)
+  {
+    /* A line after a begin line: a data line makes it an attachment. */
+    m->uupending = 0;
+    if (s[0] != '\r' && s[0] != '-' && !blank(s[0]))
+    {
+      int r = emitfrom(m, &m->uu);
+      if (r) return r;
+    }
+  }
   if (m->state == S_HEAD && !m->llen)
   {
     m->hkeep = 1;
@@ -571,6 +628,20 @@ static int bytes(struct qscanq_mime *m, char const *s, size_t k)
     size_t from = m->llen >= LINEHEAD ? 0 : LINEHEAD - m->llen;
     for (size_t i = from; i < k; i++)
       if (!blank(s[i]) && s[i] != '\r') m->tailtext = 1;
+  }
+  if (m->state == S_BODY && m->kind == K_LEAF && !m->encoded && m->llen + k > LINEHEAD)
+  {
+    /* A begin line longer than the head keeps its end. */
+    size_t from = m->llen >= LINEHEAD ? 0 : LINEHEAD - m->llen;
+    if (m->llen <= LINEHEAD)
+    {
+      /* The head is complete now (or was at the end of the last read). */
+      size_t off = uuprefix(m->line, LINEHEAD);
+      m->uulong = !!off;
+      m->uu.len = 0;
+      if (off) put(&m->uu, m->line + off, LINEHEAD - off);
+    }
+    if (m->uulong) put(&m->uu, s + from, k - from);
   }
   if (m->state == S_HEAD && m->hkeep) hadd(m, s, k);
   m->llen += k;
@@ -608,6 +679,7 @@ static int lineend(struct qscanq_mime *m)
   else r = bodyline(m, n);
   m->llen = 0;
   m->tailtext = 0;
+  m->uulong = 0;
   m->last = 0;
   return r;
 }
@@ -629,6 +701,9 @@ struct qscanq_mime *qscanq_mime_new(qscanq_name_fn f, void *ctx)
   m->name.len = 0;
   m->pass = 0;
   m->nseen = 0;
+  m->uulong = 0;
+  m->uupending = 0;
+  m->uu.len = 0;
   newentity(m, 0);
   return m;
 }

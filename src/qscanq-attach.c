@@ -57,9 +57,9 @@ static void debugname(char const *what, char const *name, size_t len)
 }
 
 /* 1 (and the name kept for the report) if the policy bans it. */
-static int judge(struct state *st, char const *name, size_t len, int clam)
+static int judge(struct state *st, char const *what, char const *name, size_t len, int clam)
 {
-  if (st->debug) debugname(clam ? "attachment (libclamav): " : "attachment: ", name, len);
+  if (st->debug) debugname(what, name, len);
   if (!qscanq_policy_match(&st->pol, name, len, clam)) return 0;
   if (len >= sizeof st->banned)
   {
@@ -74,7 +74,7 @@ static int judge(struct state *st, char const *name, size_t len, int clam)
 
 static int mimename(char const *name, size_t len, void *ctx)
 {
-  return judge(ctx, name, len, 0);
+  return judge(ctx, "attachment: ", name, len, 0);
 }
 
 static cl_error_t inspect(int fd, char const *type, char const **ancestors, size_t parent_size,
@@ -90,7 +90,27 @@ static cl_error_t inspect(int fd, char const *type, char const **ancestors, size
   (void)attrs;
   /* Level 0 is the message itself, which qscanq-stdin calls msg. */
   if (!level || !name || !*name) return CL_CLEAN;
-  return judge(ctx, name, strlen(name), 1) ? CL_VIRUS : CL_CLEAN;
+  return judge(ctx, "attachment (libclamav): ", name, strlen(name), 1) ? CL_VIRUS : CL_CLEAN;
+}
+
+/* Archive members as the archive lists them (zip, 7z, rar, ...), also
+   those libclamav cannot extract: an encrypted member keeps its name in
+   the clear, and no other callback sees it. An archive member's name
+   comes as stored; the mail parser's names (container CL_TYPE_MAIL) come
+   rewritten, as the file-inspection callback's do. */
+static cl_error_t meta(char const *container, unsigned long csize, char const *name, unsigned long size,
+    int encrypted, unsigned int pos, void *ctx)
+{
+  int mail = container && !strcmp(container, "CL_TYPE_MAIL");
+  (void)csize;
+  (void)size;
+  (void)pos;
+  if (!name || !*name) return CL_CLEAN;
+  return judge(ctx, mail ? "attachment (libclamav): " : encrypted ? "archive member (encrypted): "
+                                                                  : "archive member: ",
+             name, strlen(name), mail)
+      ? CL_VIRUS
+      : CL_CLEAN;
 }
 
 /* The parsers need an engine, and an engine needs one signature: a
@@ -183,6 +203,7 @@ int main(int argc, char const *const *argv)
   }
   engine = engine_for_names(tmpdir);
   cl_engine_set_clcb_file_inspection(engine, &inspect);
+  cl_engine_set_clcb_meta(engine, &meta);
   qscanq_clam_options(&opts);
   /* Names only: limits hit here are the content scanner's business. */
   opts.heuristic = 0;

@@ -39,7 +39,7 @@ mail "$W/m6" "$W/inner.zip" "documents.dat"
 DBG=1 run "$W/m6" -f "$W/badext"
 is "$CODE" 3 "setup.exe inside a zip (attached as documents.dat): exit 3"
 t "... the report names it" sh -c 'echo "$1" | grep -q "setup.exe banned attachment FOUND"' x "$OUT"
-t "... DEBUG lists the names found (the archive member)" sh -c 'echo "$1" | grep -q "attachment (libclamav): .*setup.exe"' x "$ERR"
+t "... DEBUG lists the names found (the archive member)" sh -c 'echo "$1" | grep -q "archive member: dir/setup.exe"' x "$ERR"
 (cd "$W" && zip -q outer.zip inner.zip)
 mail "$W/m7" "$W/outer.zip" "x.bin"
 run "$W/m7" -f "$W/badext"

@@ -122,4 +122,30 @@ form "a uuencoded run.js in a text/plain part" banned "$W/u2"
 printf 'From: a@example.org\nSubject: uu\n\nTo send a file, type:\nbegin 644 setup.exe\n\nand so on.\n' > "$W/u3c"
 form "control: a begin line with no data line is text" clean "$W/u3c"
 
+# Names inside encrypted archives: stored in the clear, though libclamav
+# cannot extract the members (its archive metadata callback lists them).
+# archive FILE NAME TYPE ARCHIVE-FILE: a message with the archive attached.
+archive() {
+  {
+    printf 'From: a@example.org\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nx\n'
+    printf -- '--b\nContent-Type: %s; name="%s"\nContent-Transfer-Encoding: base64\n\n' "$3" "$2"
+    base64 "$4"; printf -- '--b--\n'
+  } > "$1"
+}
+mkdir -p "$W/arc"; printf 'MZ fake program\n' > "$W/arc/set-up.exe"; printf 'notes\n' > "$W/arc/notes.txt"
+(cd "$W/arc" && zip -q -P secret enc.zip set-up.exe && zip -q -P secret encc.zip notes.txt)
+archive "$W/z1" docs.zip application/zip "$W/arc/enc.zip"
+form "an encrypted zip holding set-up.exe (the name as stored, - kept)" banned "$W/z1"
+archive "$W/z1c" docs.zip application/zip "$W/arc/encc.zip"
+form "control: an encrypted zip holding notes.txt" clean "$W/z1c"
+if command -v 7zz > /dev/null; then
+  (cd "$W/arc" && 7zz a -bd -psecret -mhe=off enc.7z set-up.exe > /dev/null && 7zz a -bd -psecret -mhe=off encc.7z notes.txt > /dev/null)
+  archive "$W/s1" docs.7z application/x-7z-compressed "$W/arc/enc.7z"
+  form "an encrypted 7z holding set-up.exe" banned "$W/s1"
+  archive "$W/s1c" docs.7z application/x-7z-compressed "$W/arc/encc.7z"
+  form "control: an encrypted 7z holding notes.txt" clean "$W/s1c"
+else
+  for i in 1 2 3 4; do skip "7zz (Debian package 7zip) not installed"; done
+fi
+
 done_testing

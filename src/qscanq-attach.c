@@ -77,17 +77,45 @@ static int mimename(char const *name, size_t len, void *ctx)
   return judge(ctx, "attachment: ", name, len, 0);
 }
 
+static int tnefname(char const *name, size_t len, void *ctx)
+{
+  return judge(ctx, "attachment (TNEF): ", name, len, 0);
+}
+
+static ssize_t readfd(void *src, void *buf, size_t n, uint64_t off)
+{
+  ssize_t r;
+  do r = pread(*(int *)src, buf, n, (off_t)off);
+  while (r < 0 && errno == EINTR);
+  return r;
+}
+
+/* Containers whose names libclamav does not report, recognised by their
+   first bytes: TNEF (winmail.dat). */
+static int sniff(struct state *st, int fd, size_t size)
+{
+  unsigned char head[4];
+  int r;
+  if (fd < 0 || size < 4 || pread(fd, head, 4, 0) != 4) return 0;
+  if (head[0] == 0x78 && head[1] == 0x9f && head[2] == 0x3e && head[3] == 0x22)
+  {
+    r = qscanq_tnef_names(&readfd, &fd, size, &tnefname, st);
+    if (r < 0) strerr_diefusys(VERDICT_FAIL, "read a TNEF attachment");
+    return r;
+  }
+  return 0;
+}
+
 static cl_error_t inspect(int fd, char const *type, char const **ancestors, size_t parent_size,
     char const *name, size_t size, char const *buf, uint32_t level,
     uint32_t attrs, void *ctx)
 {
-  (void)fd;
   (void)type;
   (void)ancestors;
   (void)parent_size;
-  (void)size;
   (void)buf;
   (void)attrs;
+  if (level && sniff(ctx, fd, size)) return CL_VIRUS;
   /* Level 0 is the message itself, which qscanq-stdin calls msg. */
   if (!level || !name || !*name) return CL_CLEAN;
   return judge(ctx, "attachment (libclamav): ", name, strlen(name), 1) ? CL_VIRUS : CL_CLEAN;

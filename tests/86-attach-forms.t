@@ -148,4 +148,24 @@ else
   for i in 1 2 3 4; do skip "7zz (Debian package 7zip) not installed"; done
 fi
 
+# TNEF (winmail.dat): Outlook shows the attachments inside it; libclamav
+# reports none of their names.
+tnef() { # tnef FILE MKTNEF-ARGS...
+  f=$1; shift
+  "$TOP/tests/helpers/mktnef" "$@" > "$W/winmail.dat"
+  archive "$f" winmail.dat application/ms-tnef "$W/winmail.dat"
+}
+tnef "$W/w1" setup.exe
+form "TNEF: PR_ATTACH_LONG_FILENAME setup.exe" banned "$W/w1"
+tnef "$W/w1c" notes.txt
+form "control: TNEF holding notes.txt" clean "$W/w1c"
+tnef "$W/w2" -u -t NOTES~1.TXT "$(printf 'Gr\303\274\303\237e.scr')"
+form "TNEF: a UTF-16 long name (.scr) behind an innocent 8.3 title" banned "$W/w2"
+tnef "$W/w3" -t SETUP~1.EXE readme.txt
+form "TNEF: attAttachTitle SETUP~1.EXE" banned "$W/w3"
+tnef "$W/w4" -e -t X.TXT report.pdf run.js
+form "TNEF: run.js in an embedded message" banned "$W/w4"
+tnef "$W/w4c" -e -t X.TXT report.pdf notes.txt
+form "control: TNEF embedded message with harmless names" clean "$W/w4c"
+
 done_testing

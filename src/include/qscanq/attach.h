@@ -34,6 +34,19 @@ extern void qscanq_mime_free(struct qscanq_mime *m);
 extern int qscanq_mimenames(char const *s, size_t len, qscanq_name_fn f, void *ctx);
 extern int qscanq_mimenames_fd(int fd, qscanq_name_fn f, void *ctx);
 
+/* Reads up to n bytes at offset off of a file-like source into buf: the
+   count read (0 at the end), or -1. Lets the parsers below read a file
+   through a descriptor without loading it, and read memory when fuzzed. */
+typedef ssize_t (*qscanq_readat_fn)(void *src, void *buf, size_t n, uint64_t off);
+
+/* TNEF (winmail.dat, application/ms-tnef, [MS-OXTNEF]): calls f for the
+   names of its attachments (attAttachTitle; PR_ATTACH_LONG_FILENAME,
+   PR_ATTACH_FILENAME, PR_DISPLAY_NAME in attAttachment, 8-bit or UTF-16
+   made UTF-8), embedded messages included. Reads only what it needs, a
+   few bytes at a time. Returns 0 (done, or not TNEF: a malformed stream
+   ends the walk), f's non-zero return, or -1 (a read failed). */
+extern int qscanq_tnef_names(qscanq_readat_fn rd, void *src, uint64_t size, qscanq_name_fn f, void *ctx);
+
 /* The policy: BADEXT lines (a whole name or a suffix, any case) and
    PATTERNS lines (shell wildcards, any case, the last matching line
    decides, ! allows). Lines are NUL-separated in ext and pat. */

@@ -77,6 +77,11 @@ static int mimename(char const *name, size_t len, void *ctx)
   return judge(ctx, "attachment: ", name, len, 0);
 }
 
+static int gzipname(char const *name, size_t len, void *ctx)
+{
+  return judge(ctx, "attachment (gzip name): ", name, len, 0);
+}
+
 static int tnefname(char const *name, size_t len, void *ctx)
 {
   return judge(ctx, "attachment (TNEF): ", name, len, 0);
@@ -91,7 +96,7 @@ static ssize_t readfd(void *src, void *buf, size_t n, uint64_t off)
 }
 
 /* Containers whose names libclamav does not report, recognised by their
-   first bytes: TNEF (winmail.dat). */
+   first bytes: TNEF (winmail.dat), gzip (the original name). */
 static int sniff(struct state *st, int fd, size_t size)
 {
   unsigned char head[4];
@@ -101,6 +106,12 @@ static int sniff(struct state *st, int fd, size_t size)
   {
     r = qscanq_tnef_names(&readfd, &fd, size, &tnefname, st);
     if (r < 0) strerr_diefusys(VERDICT_FAIL, "read a TNEF attachment");
+    return r;
+  }
+  if (head[0] == 0x1f && head[1] == 0x8b)
+  {
+    r = qscanq_gzip_name(&readfd, &fd, size, &gzipname, st);
+    if (r < 0) strerr_diefusys(VERDICT_FAIL, "read a gzip header");
     return r;
   }
   return 0;

@@ -168,4 +168,13 @@ form "TNEF: run.js in an embedded message" banned "$W/w4"
 tnef "$W/w4c" -e -t X.TXT report.pdf notes.txt
 form "control: TNEF embedded message with harmless names" clean "$W/w4c"
 
+# gzip keeps the original file name in its header (FNAME): gunzip -N and
+# Windows archive programs extract docs.gz as that name.
+printf 'MZ fake program\n' > "$W/arc/setup.exe"
+(cd "$W/arc" && gzip -c setup.exe > setup.gz && gzip -c notes.txt > notes.gz)
+archive "$W/g1" docs.gz application/gzip "$W/arc/setup.gz"
+form "gzip: docs.gz whose header names setup.exe" banned "$W/g1"
+archive "$W/g1c" docs.gz application/gzip "$W/arc/notes.gz"
+form "control: docs.gz whose header names notes.txt" clean "$W/g1c"
+
 done_testing

@@ -53,103 +53,6 @@ static int u32(struct tnef *t, uint64_t off, uint32_t *v)
   return r;
 }
 
-/* The last bytes of a name, as the MIME walk keeps them. */
-struct tail
-{
-  size_t len;
-  char s[2 * QSCANQ_NAMEMAX];
-};
-
-static void put(struct tail *n, char const *s, size_t len)
-{
-  while (len)
-  {
-    size_t room, k;
-    if (n->len >= sizeof n->s)
-    {
-      memmove(n->s, n->s + sizeof n->s - QSCANQ_NAMEMAX, QSCANQ_NAMEMAX);
-      n->len = QSCANQ_NAMEMAX;
-    }
-    room = sizeof n->s - n->len;
-    k = len < room ? len : room;
-    memcpy(n->s + n->len, s, k);
-    n->len += k;
-    s += k;
-    len -= k;
-  }
-}
-
-static void putu(struct tail *n, unsigned int u)
-{
-  char o[4];
-  size_t k;
-  if (u < 0x80) o[0] = (char)u, k = 1;
-  else if (u < 0x800) o[0] = (char)(0xc0 | u >> 6), o[1] = (char)(0x80 | (u & 0x3f)), k = 2;
-  else if (u < 0x10000)
-    o[0] = (char)(0xe0 | u >> 12), o[1] = (char)(0x80 | ((u >> 6) & 0x3f)), o[2] = (char)(0x80 | (u & 0x3f)), k = 3;
-  else
-    o[0] = (char)(0xf0 | u >> 18), o[1] = (char)(0x80 | ((u >> 12) & 0x3f)), o[2] = (char)(0x80 | ((u >> 6) & 0x3f)),
-    o[3] = (char)(0x80 | (u & 0x3f)), k = 4;
-  put(n, o, k);
-}
-
-/* A string property or attribute of len bytes at off, 8-bit or UTF-16LE
-   (made UTF-8). The name ends at its first NUL, as Outlook reads it;
-   read in chunks, it keeps its last bytes. */
-static int strname(struct tnef *t, uint64_t off, uint64_t len, int wide)
-{
-  struct tail n;
-  unsigned char buf[1024];
-  char out[QSCANQ_NAMEMAX];
-  unsigned int high = 0; /* a high surrogate waiting for its low one */
-  size_t k, skip;
-  int done = 0;
-  n.len = 0;
-  if (wide) len &= ~(uint64_t)1;
-  while (len && !done)
-  {
-    size_t c = len < sizeof buf ? (size_t)len : sizeof buf;
-    int r = readx(t, buf, c, off);
-    if (r <= 0) return r;
-    off += c;
-    len -= c;
-    if (!wide)
-    {
-      unsigned char const *z = memchr(buf, 0, c);
-      if (z) c = (size_t)(z - buf), done = 1;
-      put(&n, (char const *)buf, c);
-      continue;
-    }
-    for (size_t i = 0; i + 1 < c; i += 2)
-    {
-      unsigned int u = buf[i] | (unsigned int)buf[i + 1] << 8;
-      if (!u)
-      {
-        done = 1;
-        break;
-      }
-      if ((u & 0xfc00) == 0xdc00 && high) u = 0x10000 + ((high - 0xd800) << 10) + (u - 0xdc00), high = 0;
-      else if (high) putu(&n, 0xfffd), high = 0;
-      if ((u & 0xfc00) == 0xd800)
-      {
-        high = u;
-        continue;
-      }
-      if ((u & 0xf800) == 0xd800) u = 0xfffd;
-      putu(&n, u);
-    }
-  }
-  if (high) putu(&n, 0xfffd);
-  k = n.len < QSCANQ_NAMEMAX - 1 ? n.len : QSCANQ_NAMEMAX - 1;
-  skip = n.len - k;
-  /* Cut at a character, not inside one. */
-  while (k && ((unsigned char)n.s[skip] & 0xc0) == 0x80) skip++, k--;
-  if (!k) return 0;
-  memcpy(out, n.s + skip, k);
-  out[k] = 0;
-  return (*t->f)(out, k, t->ctx);
-}
-
 static int stream(struct tnef *t, uint64_t base, uint64_t size, unsigned int depth);
 
 static uint64_t pad4(uint64_t n) { return (n + 3) & ~(uint64_t)3; }
@@ -221,7 +124,7 @@ static int props(struct tnef *t, uint64_t pos, uint64_t end, unsigned int depth)
         if (v > end - pos) return 0;
         if (id == PR_ATTACH_LONG_FILENAME || id == PR_ATTACH_FILENAME || id == PR_DISPLAY_NAME)
         {
-          if (base == PT_STRING8 || base == PT_UNICODE) r = strname(t, pos, v, base == PT_UNICODE);
+          if (base == PT_STRING8 || base == PT_UNICODE) r = qscanq_readname(t->rd, t->src, pos, v, base == PT_UNICODE, t->f, t->ctx);
           else r = 0;
           if (r) return r;
         }
@@ -263,7 +166,7 @@ static int stream(struct tnef *t, uint64_t base, uint64_t size, unsigned int dep
     if ((r = u32(t, base + pos + 1, &id)) <= 0 || (r = u32(t, base + pos + 5, &len)) <= 0) return r;
     pos += 9;
     if (len > size - pos) return 0;
-    if (id == ATT_ATTACHTITLE) r = strname(t, base + pos, len, 0);
+    if (id == ATT_ATTACHTITLE) r = qscanq_readname(t->rd, t->src, base + pos, len, 0, t->f, t->ctx);
     else if (id == ATT_ATTACHMENT) r = props(t, base + pos, base + pos + len, depth);
     else r = 0;
     if (r) return r;

@@ -39,6 +39,18 @@ extern int qscanq_mimenames_fd(int fd, qscanq_name_fn f, void *ctx);
    through a descriptor without loading it, and read memory when fuzzed. */
 typedef ssize_t (*qscanq_readat_fn)(void *src, void *buf, size_t n, uint64_t off);
 
+/* Calls f with the name stored in len bytes at off: 8-bit, or UTF-16LE
+   made UTF-8 (wide); ended by its first NUL; its last bytes if longer
+   than a name may be; none if empty. A short read ends it. Returns 0,
+   f's return, or -1 (a read failed). */
+extern int qscanq_readname(qscanq_readat_fn rd, void *src, uint64_t off, uint64_t len, int wide, qscanq_name_fn f,
+    void *ctx);
+
+/* gzip (RFC 1952): calls f with the original file name of its header
+   (FNAME), which gunzip and archive programs give the file they
+   extract. 0 (done, no name, not gzip), f's return, or -1. */
+extern int qscanq_gzip_name(qscanq_readat_fn rd, void *src, uint64_t size, qscanq_name_fn f, void *ctx);
+
 /* TNEF (winmail.dat, application/ms-tnef, [MS-OXTNEF]): calls f for the
    names of its attachments (attAttachTitle; PR_ATTACH_LONG_FILENAME,
    PR_ATTACH_FILENAME, PR_DISPLAY_NAME in attAttachment, 8-bit or UTF-16

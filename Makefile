@@ -28,9 +28,9 @@ SKARNET := -lskarnet
 CLAMAV := -lclamav
 
 # Programs that must start under softlimit -m 2000000: static by default.
-STATIC_PROGS := qscanq qscanq-stdin cleanq run-cleanq qscanq-clamd
+STATIC_PROGS := qscanq qscanq-stdin cleanq run-cleanq qscanq-clamd qscanq-attach
 # In-process libclamav scanners: dynamic (Debian ships no libclamav.a).
-CLAM_PROGS := qscanq-clamav qscanq-attach
+CLAM_PROGS := qscanq-clamav qscanq-attach-archives
 PROGS := $(STATIC_PROGS) $(CLAM_PROGS)
 TEST_HELPERS := qq-record qq-caller qq-unit qq-fakeclamd
 MAN8 := $(wildcard man/*.8)

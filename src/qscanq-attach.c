@@ -1,265 +1,64 @@
-/* qscanq-attach: attachment-name policy, a scanner of SCANCMD. Two walks
-   list the names: our own MIME walk (the names as the recipient's mail
-   program shows them) and libclamav's parsers (names inside archives and
-   encoded parts). A name the policy bans ends the scan with exit 3.
-   Otherwise it exits 0 (the scanner list runs the next scanner), or, for
-   compatibility, chain-loads the rest of argv. See qscanq-attach(8). */
+/* qscanq-attach: attachment-name policy, a scanner of SCANCMD. It walks
+   the MIME structure of the message itself (the names as the
+   recipient's mail program shows them) in fixed memory. Only if a part
+   may hold further names (an archive, TNEF, a compressed file...) does
+   it execute its archive pass, qscanq-attach-archives, which links
+   libclamav. A banned name ends the scan with exit 3. Otherwise it exits
+   0 (the scanner list runs the next scanner), or, for compatibility,
+   chain-loads the rest of argv. See qscanq-attach(8). */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include <skalibs/buffer.h>
 #include <skalibs/djbunix.h>
-#include <skalibs/sgetopt.h>
-#include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
-#include <skalibs/types.h>
-#include <qscanq/clam.h>
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
 #include <qscanq/attach.h>
+#include "conf.h"
 
 #define USAGE "qscanq-attach [ -f badext ] [ -p patterns ] [ scanner arg... ]"
-#define dieusage() strerr_dieusage(VERDICT_FAIL, USAGE)
-
-struct state
-{
-  struct qscanq_policy pol;
-  size_t bannedlen;
-  char banned[QSCANQ_NAMEMAX];
-  int debug;
-};
-
-static void readpolicy(struct qscanq_policy *p, enum qscanq_policy_kind kind, char const *file)
-{
-  stralloc raw = STRALLOC_ZERO;
-  unsigned int line = 0;
-  char const *why = "";
-  if (!openslurpclose(&raw, file)) strerr_diefusys(VERDICT_FAIL, "read ", file);
-  if (qscanq_policy_add(p, kind, raw.s, raw.len, &line, &why) < 0)
-  {
-    char fmt[UINT_FMT];
-    if (errno != EINVAL) strerr_diefusys(VERDICT_FAIL, "allocate");
-    fmt[uint_fmt(fmt, line)] = 0;
-    strerr_dief(VERDICT_FAIL, file, ":", fmt, ": malformed policy: ", why);
-  }
-  stralloc_free(&raw);
-}
-
-static void debugname(char const *what, char const *name, size_t len)
-{
-  char safe[4 * QSCANQ_NAMEMAX];
-  qscanq_logsafe(safe, sizeof safe, name, len);
-  strerr_warni(what, safe);
-}
-
-/* 1 (and the name kept for the report) if the policy bans it. */
-static int judge(struct state *st, char const *what, char const *name, size_t len, int clam)
-{
-  if (st->debug) debugname(what, name, len);
-  if (!qscanq_policy_match(&st->pol, name, len, clam)) return 0;
-  if (len >= sizeof st->banned)
-  {
-    name += len - (sizeof st->banned - 1);
-    len = sizeof st->banned - 1;
-  }
-  memcpy(st->banned, name, len);
-  st->banned[len] = 0;
-  st->bannedlen = len;
-  return 1;
-}
+#define ARCHIVES QSCANQ_LIBEXEC "/qscanq-attach-archives"
 
 static int mimename(char const *name, size_t len, void *ctx)
 {
-  return judge(ctx, "attachment: ", name, len, 0);
-}
-
-static int gzipname(char const *name, size_t len, void *ctx)
-{
-  return judge(ctx, "attachment (gzip name): ", name, len, 0);
-}
-
-static int tnefname(char const *name, size_t len, void *ctx)
-{
-  return judge(ctx, "attachment (TNEF): ", name, len, 0);
-}
-
-static ssize_t readfd(void *src, void *buf, size_t n, uint64_t off)
-{
-  ssize_t r;
-  do r = pread(*(int *)src, buf, n, (off_t)off);
-  while (r < 0 && errno == EINTR);
-  return r;
-}
-
-/* Containers whose names libclamav does not report, recognised by their
-   first bytes: TNEF (winmail.dat), gzip (the original name). */
-static int sniff(struct state *st, int fd, size_t size)
-{
-  unsigned char head[4];
-  int r;
-  if (fd < 0 || size < 4 || pread(fd, head, 4, 0) != 4) return 0;
-  if (head[0] == 0x78 && head[1] == 0x9f && head[2] == 0x3e && head[3] == 0x22)
-  {
-    r = qscanq_tnef_names(&readfd, &fd, size, &tnefname, st);
-    if (r < 0) strerr_diefusys(VERDICT_FAIL, "read a TNEF attachment");
-    return r;
-  }
-  if (head[0] == 0x1f && head[1] == 0x8b)
-  {
-    r = qscanq_gzip_name(&readfd, &fd, size, &gzipname, st);
-    if (r < 0) strerr_diefusys(VERDICT_FAIL, "read a gzip header");
-    return r;
-  }
-  return 0;
-}
-
-static cl_error_t inspect(int fd, char const *type, char const **ancestors, size_t parent_size,
-    char const *name, size_t size, char const *buf, uint32_t level,
-    uint32_t attrs, void *ctx)
-{
-  (void)type;
-  (void)ancestors;
-  (void)parent_size;
-  (void)buf;
-  (void)attrs;
-  if (level && sniff(ctx, fd, size)) return CL_VIRUS;
-  /* Level 0 is the message itself, which qscanq-stdin calls msg. */
-  if (!level || !name || !*name) return CL_CLEAN;
-  return judge(ctx, "attachment (libclamav): ", name, strlen(name), 1) ? CL_VIRUS : CL_CLEAN;
-}
-
-/* Archive members as the archive lists them (zip, 7z, rar, ...), also
-   those libclamav cannot extract: an encrypted member keeps its name in
-   the clear, and no other callback sees it. An archive member's name
-   comes as stored; the mail parser's names (container CL_TYPE_MAIL) come
-   rewritten, as the file-inspection callback's do. */
-static cl_error_t meta(char const *container, unsigned long csize, char const *name, unsigned long size,
-    int encrypted, unsigned int pos, void *ctx)
-{
-  int mail = container && !strcmp(container, "CL_TYPE_MAIL");
-  (void)csize;
-  (void)size;
-  (void)pos;
-  if (!name || !*name) return CL_CLEAN;
-  return judge(ctx, mail ? "attachment (libclamav): " : encrypted ? "archive member (encrypted): "
-                                                                  : "archive member: ",
-             name, strlen(name), mail)
-      ? CL_VIRUS
-      : CL_CLEAN;
-}
-
-/* The parsers need an engine, and an engine needs one signature: a
-   harmless one, the MD5 of a string no attachment will be. */
-static struct cl_engine *engine_for_names(char const *tmpdir)
-{
-  static char const sig[] = "0123456789abcdef0123456789abcdef:7:qscanq-attach.placeholder\n";
-  size_t len = strlen(tmpdir);
-  char dir[len + 32];
-  char file[len + 48];
-  struct cl_engine *e;
-  int fd;
-  memcpy(dir, tmpdir, len);
-  memcpy(dir + len, "/qscanq-attach.XXXXXX", 22);
-  if (!mkdtemp(dir)) strerr_diefusys(VERDICT_FAIL, "make a directory in ", tmpdir);
-  memcpy(file, dir, strlen(dir));
-  memcpy(file + strlen(dir), "/placeholder.hdb", 17);
-  fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0 || write(fd, sig, sizeof sig - 1) != sizeof sig - 1 || close(fd) < 0)
-    strerr_diefusys(VERDICT_FAIL, "write ", file);
-  e = qscanq_clam_engine(dir, tmpdir);
-  unlink(file);
-  rmdir(dir);
-  return e;
-}
-
-/* "msg: NAME banned attachment FOUND": qscanq-stdin takes the word
-   between ": " and " FOUND", less " banned attachment", as the name for
-   its log line (verdict=banned sig=NAME) and its reply ("banned
-   attachment: NAME"). NAME is made safe for one word of a log line:
-   blanks, controls and the bidirectional controls (the right-to-left
-   override disguise) escaped; a long one keeps its end, where the
-   extension is. */
-static void report(struct state const *st)
-{
-  char safe[4 * QSCANQ_NAMEMAX];
-  char const *name = st->banned;
-  size_t len = st->bannedlen;
-  if (qscanq_logsafe(safe, sizeof safe, name, len) > 600)
-  {
-    name += len - 150;
-    qscanq_logsafe(safe + 3, sizeof safe - 3, name, 150);
-    memcpy(safe, "...", 3);
-  }
-  buffer_puts(buffer_1, "msg: ");
-  buffer_puts(buffer_1, safe);
-  if (!buffer_putsflush(buffer_1, " banned attachment FOUND\n")) strerr_diefusys(VERDICT_FAIL, "write the report");
+  return qscanq_judge(ctx, "attachment: ", name, len, 0);
 }
 
 int main(int argc, char const *const *argv)
 {
-  struct state st = { .pol = QSCANQ_POLICY_ZERO, .bannedlen = 0, .banned = "", .debug = 0 };
-  struct cl_engine *engine;
-  struct cl_scan_options opts;
-  char const *virname = 0;
+  struct qscanq_judge st = QSCANQ_JUDGE_ZERO;
   char const *tmpdir = getenv("TMPDIR");
-  unsigned long scanned = 0;
-  cl_error_t r;
-  int fd;
+  char const *const *rest;
+  unsigned int flags = QSCANQ_MIME_CONTAINER;
+  int fd, ind;
   PROG = "qscanq-attach";
   st.debug = !!getenv("DEBUG");
-  {
-    subgetopt l = SUBGETOPT_ZERO;
-    for (;;)
-    {
-      int opt = subgetopt_r(argc, argv, "f:p:", &l);
-      if (opt == -1) break;
-      switch (opt)
-      {
-        case 'f': readpolicy(&st.pol, QSCANQ_BADEXT, l.arg); break;
-        case 'p': readpolicy(&st.pol, QSCANQ_PATTERNS, l.arg); break;
-        default: dieusage();
-      }
-    }
-    argc -= l.ind;
-    argv += l.ind;
-  }
+  ind = qscanq_judge_options(&st, argc, argv, USAGE);
+  rest = argv + ind;
   if (!tmpdir || !*tmpdir) tmpdir = "/tmp";
   fd = qscanq_regular_input(0, tmpdir);
-  if (st.pol.ext.len || st.pol.pat.len)
+  if (!st.pol.ext.len && !st.pol.pat.len) flags = 0; /* no policy: nothing to judge */
+  else
   {
-    /* First the names as sent, from the MIME structure, read in chunks:
-       the memory used does not grow with the message. */
-    int m = qscanq_mimenames_fd(fd, &mimename, &st);
+    /* The names as sent, from the MIME structure, read in chunks: the
+       memory used does not grow with the message. */
+    int m = qscanq_mimenames_fd(fd, &mimename, &st, &flags);
     if (m < 0 && errno == EMSGSIZE) strerr_dief(VERDICT_FAIL, "a MIME header or boundary of the message is too long to judge");
     if (m < 0 && errno == ELOOP) strerr_dief(VERDICT_FAIL, "the message nests multiparts too deeply to judge");
     if (m < 0) strerr_diefusys(VERDICT_FAIL, "read the MIME structure of the message");
-    if (m > 0) goto banned;
-    if (lseek(fd, 0, SEEK_SET) < 0) strerr_diefusys(VERDICT_FAIL, "rewind the message");
+    if (m > 0) return qscanq_judge_report(&st);
   }
-  engine = engine_for_names(tmpdir);
-  cl_engine_set_clcb_file_inspection(engine, &inspect);
-  cl_engine_set_clcb_meta(engine, &meta);
-  qscanq_clam_options(&opts);
-  /* Names only: limits hit here are the content scanner's business. */
-  opts.heuristic = 0;
-  opts.general = 0;
-  r = cl_scandesc_callback(fd, "msg", &virname, &scanned, engine, &opts, &st);
-  if (st.bannedlen) goto banned;
-  /* Only a banned name is a refusal. Anything else libclamav says but
-     "clean" (a finding that is no banned name, an error, a limit) is
-     unplanned: a failure, never a pass. */
-  if (r == CL_VIRUS) strerr_dief(VERDICT_FAIL, "libclamav reported a finding that is no banned name: ", virname ? virname : "?");
-  if (r != CL_CLEAN) strerr_dief(VERDICT_FAIL, "parsing the message failed: ", cl_strerror(r));
-  cl_engine_free(engine);
-  if (!argc) return VERDICT_CLEAN;
   if (lseek(fd, 0, SEEK_SET) < 0 || (fd && fd_move(0, fd) < 0)) strerr_diefusys(VERDICT_FAIL, "rewind the message");
-  execvp(argv[0], (char *const *)argv);
-  strerr_diefusys(VERDICT_FAIL, "exec ", argv[0]);
-banned:
-  report(&st);
-  return VERDICT_BANNED;
+  if (flags & QSCANQ_MIME_CONTAINER)
+  {
+    /* Same arguments: it reads the policy itself and chain-loads. */
+    if (st.debug) strerr_warni("a part may hold further names: running ", ARCHIVES);
+    execv(ARCHIVES, (char *const *)argv);
+    strerr_diefusys(VERDICT_FAIL, "exec ", ARCHIVES);
+  }
+  if (st.debug) strerr_warni("no part holds further names: no archive pass");
+  if (!*rest) return VERDICT_CLEAN;
+  execvp(rest[0], (char *const *)rest);
+  strerr_diefusys(VERDICT_FAIL, "exec ", rest[0]);
 }

@@ -40,6 +40,16 @@ DBG=1 run "$W/m6" -f "$W/badext"
 is "$CODE" 3 "setup.exe inside a zip (attached as documents.dat): exit 3"
 t "... the report names it" sh -c 'echo "$1" | grep -q "setup.exe banned attachment FOUND"' x "$OUT"
 t "... DEBUG lists the names found (the archive member)" sh -c 'echo "$1" | grep -q "archive member: dir/setup.exe"' x "$ERR"
+DBG=1 run "$W/m5" -f "$W/badext"
+t "a message whose parts hold nothing to open skips the archive pass (no libclamav)" grep -q "no archive pass" "$W/err"
+{
+  printf 'From: a@example.org\nSubject: pdf\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nx\n'
+  printf -- '--b\nContent-Type: application/pdf; name="report.pdf"\nContent-Transfer-Encoding: base64\n\n'
+  base64 "$W/inner.zip"; printf -- '--b--\n'
+} > "$W/m6b"
+DBG=1 run "$W/m6b" -f "$W/badext"
+is "$CODE" 3 "a zip disguised as report.pdf (application/pdf) is recognised by its bytes: setup.exe inside refused"
+t "... the archive pass ran" grep -q "running .*qscanq-attach-archives" "$W/err"
 (cd "$W" && zip -q outer.zip inner.zip)
 mail "$W/m7" "$W/outer.zip" "x.bin"
 run "$W/m7" -f "$W/badext"

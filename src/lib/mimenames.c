@@ -94,6 +94,14 @@ struct qscanq_mime
   struct level lv[QSCANQ_DEPTHMAX];
   /* The entity whose header is being read. */
   int ptype, encoded, digest;
+  int base64; /* Content-Transfer-Encoding: base64 */
+  /* The first decoded bytes of a base64 leaf part: enough to recognise
+     a container by its magic (an ISO 9660 image's is at 0x8001). */
+  int sniffing;
+  unsigned int acc, bits;
+  size_t slen;
+  unsigned char sniff[QSCANQ_SNIFFMAX];
+  unsigned int flags;
   size_t nblen;
   char nb[QSCANQ_BOUNDMAX];
   /* The current line: its first LINEHEAD bytes and its length. */
@@ -433,7 +441,8 @@ static int hdone(struct qscanq_mime *m)
   if (headeris(h, n, "content-transfer-encoding", &v))
   {
     while (v < n && (blank(h[v]) || h[v] == '\n')) v++;
-    m->encoded = (n - v >= 6 && !strncasecmp(h + v, "base64", 6)) || (n - v >= 16 && !strncasecmp(h + v, "quoted-printable", 16));
+    m->base64 = n - v >= 6 && !strncasecmp(h + v, "base64", 6);
+    m->encoded = m->base64 || (n - v >= 16 && !strncasecmp(h + v, "quoted-printable", 16));
     return 0;
   }
   if (headeris(h, n, "content-type", &v)) ct = 1;
@@ -473,6 +482,7 @@ static void newentity(struct qscanq_mime *m, int digest)
   m->state = S_HEAD;
   m->ptype = digest ? P_MESSAGE : P_TEXT;
   m->encoded = 0;
+  m->base64 = 0;
   m->digest = 0;
   m->nblen = 0;
   m->hlen = 0;
@@ -501,8 +511,98 @@ static int endheaders(struct qscanq_mime *m)
   {
     m->state = S_BODY;
     m->kind = K_LEAF;
+    /* A base64 part is looked at; a text part is text; anything else
+       (an encoded nested message, a binary or quoted-printable
+       application part) is not looked into here: the archive pass must. */
+    m->sniffing = m->base64;
+    m->acc = m->bits = 0;
+    m->slen = 0;
+    if (!m->base64 && m->ptype != P_TEXT) m->flags |= QSCANQ_MIME_CONTAINER;
   }
   return 0;
+}
+
+static int at(unsigned char const *s, size_t n, size_t off, char const *magic, size_t ml)
+{
+  return n >= off + ml && !memcmp(s + off, magic, ml);
+}
+
+/* Does a part starting with s[0..n) hold names a mail program or an
+   archive program would show? Archives, compressed files (a tar inside),
+   disk images, TNEF, OLE2 (Outlook .msg), Windows programs (self-
+   extracting archives), and anything that looks like a message. */
+static int container(unsigned char const *s, size_t n)
+{
+  static struct
+  {
+    unsigned short off, len;
+    char const *magic;
+  } const m[] = {
+    { 0, 4, "PK\3\4" },
+    { 0, 4, "PK\5\6" },
+    { 0, 4, "PK\7\10" },
+    { 0, 4, "PK00" },
+    { 0, 6, "Rar!\x1a\7" },
+    { 0, 6, "7z\xbc\xaf\x27\x1c" },
+    { 0, 4, "MSCF" },
+    { 0, 4, "ISc(" },
+    { 0, 2, "\x1f\x8b" },
+    { 0, 3, "BZh" },
+    { 0, 6, "\xfd"
+            "7zXZ\0" },
+    { 0, 3, "\x5d\0\0" },
+    { 0, 2, "\x60\xea" },
+    { 0, 8, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" },
+    { 0, 4, "\x78\x9f\x3e\x22" },
+    { 257, 5, "ustar" },
+    { 0, 6, "070707" },
+    { 0, 6, "070701" },
+    { 0, 6, "070702" },
+    { 0, 2, "\xc7\x71" },
+    { 0, 2, "\x71\xc7" },
+    { 0x8001, 5, "CD001" },
+    { 0x8001, 5, "BEA01" },
+    { 0x9001, 5, "CD001" },
+    { 0, 4, "xar!" },
+    { 0, 4, "EGGA" },
+    { 0, 4, "ALZ\1" },
+    { 2, 3, "-lh" },
+    { 0, 2, "MZ" },
+    { 0, 8, "!<arch>\n" },
+    { 0, 4, "\xed\xab\xee\xdb" },
+    { 0, 3, "\x1f\x9d\x90" },
+  };
+  size_t i = 0;
+  for (size_t k = 0; k < sizeof m / sizeof *m; k++)
+    if (at(s, n, m[k].off, m[k].magic, m[k].len)) return 1;
+  /* A message: a first line "Name: value" (a saved .eml, a forward). */
+  while (i < n && i < 80 && s[i] > 0x20 && s[i] < 0x7f && s[i] != ':') i++;
+  return i && i < n && s[i] == ':';
+}
+
+/* The current leaf part ends: judge what was seen of it. */
+static void partend(struct qscanq_mime *m)
+{
+  if (m->state != S_BODY || m->kind != K_LEAF || !m->sniffing) return;
+  if (container(m->sniff, m->slen)) m->flags |= QSCANQ_MIME_CONTAINER;
+  m->sniffing = 0;
+}
+
+/* Base64 body bytes of a leaf part, decoded into the sniff buffer. */
+static void sniffb64(struct qscanq_mime *m, char const *s, size_t n)
+{
+  for (size_t i = 0; i < n && m->slen < sizeof m->sniff; i++)
+  {
+    int v = b64val((unsigned char)s[i]);
+    if (v < 0) continue;
+    m->acc = ((m->acc << 6) | (unsigned int)v) & 0xffffff;
+    m->bits += 6;
+    if (m->bits >= 8)
+    {
+      m->bits -= 8;
+      m->sniff[m->slen++] = (unsigned char)(m->acc >> m->bits);
+    }
+  }
 }
 
 /* The line (its first n bytes) is a boundary of an open multipart: the
@@ -524,6 +624,7 @@ static int boundary(struct qscanq_mime *m, size_t n)
     }
     while (i < n && (blank(s[i]) || s[i] == '\r')) i++;
     if (i < n) continue;
+    partend(m);
     m->hlen = 0;
     m->hover = 0;
     if (close)
@@ -572,6 +673,8 @@ static int uuline(struct qscanq_mime *m, size_t n)
   }
   off = uuprefix(m->line, n);
   if (!off) return 0;
+  /* libclamav decodes it: an archive may be inside. */
+  m->flags |= QSCANQ_MIME_CONTAINER;
   m->uu.len = 0;
   put(&m->uu, m->line + off, n - off);
   m->uupending = 1;
@@ -638,11 +741,13 @@ static int bytes(struct qscanq_mime *m, char const *s, size_t k)
       /* The head is complete now (or was at the end of the last read). */
       size_t off = uuprefix(m->line, LINEHEAD);
       m->uulong = !!off;
+      if (off) m->flags |= QSCANQ_MIME_CONTAINER;
       m->uu.len = 0;
       if (off) put(&m->uu, m->line + off, LINEHEAD - off);
     }
     if (m->uulong) put(&m->uu, s + from, k - from);
   }
+  if (m->state == S_BODY && m->sniffing && m->slen < sizeof m->sniff && m->line[0] != '-') sniffb64(m, s, k);
   if (m->state == S_HEAD && m->hkeep) hadd(m, s, k);
   m->llen += k;
   m->last = s[k - 1];
@@ -704,11 +809,16 @@ struct qscanq_mime *qscanq_mime_new(qscanq_name_fn f, void *ctx)
   m->uulong = 0;
   m->uupending = 0;
   m->uu.len = 0;
+  m->flags = 0;
+  m->sniffing = 0;
+  m->slen = 0;
   newentity(m, 0);
   return m;
 }
 
 void qscanq_mime_free(struct qscanq_mime *m) { free(m); }
+
+unsigned int qscanq_mime_flags(struct qscanq_mime const *m) { return m->flags; }
 
 int qscanq_mime_feed(struct qscanq_mime *m, char const *s, size_t len)
 {
@@ -737,6 +847,7 @@ int qscanq_mime_end(struct qscanq_mime *m)
   if (m->err) return m->err;
   r = m->llen ? lineend(m) : 0;
   if (!r && m->state == S_HEAD) r = hdone(m);
+  partend(m);
   if (r) m->err = r;
   return r;
 }
@@ -752,7 +863,7 @@ int qscanq_mimenames(char const *s, size_t len, qscanq_name_fn f, void *ctx)
   return r;
 }
 
-int qscanq_mimenames_fd(int fd, qscanq_name_fn f, void *ctx)
+int qscanq_mimenames_fd(int fd, qscanq_name_fn f, void *ctx, unsigned int *flags)
 {
   struct qscanq_mime *m = qscanq_mime_new(f, ctx);
   char *buf = malloc(65536);
@@ -780,6 +891,7 @@ int qscanq_mimenames_fd(int fd, qscanq_name_fn f, void *ctx)
     if ((r = qscanq_mime_feed(m, buf, (size_t)got))) break;
   }
   free(buf);
+  if (flags) *flags = m->flags;
   qscanq_mime_free(m);
   return r;
 }

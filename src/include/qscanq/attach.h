@@ -30,9 +30,16 @@ extern struct qscanq_mime *qscanq_mime_new(qscanq_name_fn f, void *ctx);
 extern int qscanq_mime_feed(struct qscanq_mime *m, char const *s, size_t len);
 extern int qscanq_mime_end(struct qscanq_mime *m);
 extern void qscanq_mime_free(struct qscanq_mime *m);
+/* What the walk saw beyond names: QSCANQ_MIME_CONTAINER, a part that
+   may hold further names (an archive, TNEF, a compressed file, a disk
+   image, a program, a message, uuencoded data, or a part it does not
+   decode): only then is libclamav's archive pass needed. */
+#define QSCANQ_MIME_CONTAINER 1U
+#define QSCANQ_SNIFFMAX 0x9006
+extern unsigned int qscanq_mime_flags(struct qscanq_mime const *m);
 /* The whole walk over s[0..len) or over fd read to its end in chunks. */
 extern int qscanq_mimenames(char const *s, size_t len, qscanq_name_fn f, void *ctx);
-extern int qscanq_mimenames_fd(int fd, qscanq_name_fn f, void *ctx);
+extern int qscanq_mimenames_fd(int fd, qscanq_name_fn f, void *ctx, unsigned int *flags);
 
 /* Reads up to n bytes at offset off of a file-like source into buf: the
    count read (0 at the end), or -1. Lets the parsers below read a file
@@ -89,5 +96,29 @@ extern int qscanq_policy_add(struct qscanq_policy *p, enum qscanq_policy_kind ki
    letters, digits and dots made _), so the lines are rewritten alike. */
 extern int qscanq_policy_match(struct qscanq_policy const *p, char const *name, size_t len, int clam);
 extern void qscanq_policy_free(struct qscanq_policy *p);
+
+/* qscanq-attach and its archive pass (qscanq-attach-archives) share the
+   options, the judging and the report. */
+struct qscanq_judge
+{
+  struct qscanq_policy pol;
+  size_t bannedlen;
+  char banned[QSCANQ_NAMEMAX];
+  int debug;
+};
+#define QSCANQ_JUDGE_ZERO        \
+  {                              \
+    QSCANQ_POLICY_ZERO, 0, "", 0 \
+  }
+/* Parses -f BADEXT and -p PATTERNS, reading each file (dies with exit 2
+   naming the file and line of a malformed one, or with usage); returns
+   the index of the first argument after the options. */
+extern int qscanq_judge_options(struct qscanq_judge *j, int argc, char const *const *argv, char const *usage);
+/* 1 if the policy bans the name (kept for the report); what: where it
+   was found, for DEBUG. clam: as for qscanq_policy_match. */
+extern int qscanq_judge(struct qscanq_judge *j, char const *what, char const *name, size_t len, int clam);
+/* Prints "msg: NAME banned attachment FOUND" (NAME made safe) and
+   returns VERDICT_BANNED; dies with exit 2 if it cannot. */
+extern int qscanq_judge_report(struct qscanq_judge const *j);
 
 #endif

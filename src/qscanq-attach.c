@@ -48,6 +48,8 @@ int main(int argc, char const *const *argv)
     if (m < 0 && errno == ELOOP) strerr_dief(VERDICT_FAIL, "the message nests multiparts too deeply to judge");
     if (m < 0) strerr_diefusys(VERDICT_FAIL, "read the MIME structure of the message");
     if (m > 0) return qscanq_judge_report(&st);
+    if (flags & QSCANQ_MIME_BLANKS)
+      strerr_dief(VERDICT_FAIL, "a MIME header of the message has a run of blanks that hides its part from libclamav: refusing to judge it");
   }
   if (lseek(fd, 0, SEEK_SET) < 0 || (fd && fd_move(0, fd) < 0)) strerr_diefusys(VERDICT_FAIL, "rewind the message");
   if (flags & QSCANQ_MIME_CONTAINER)

@@ -111,7 +111,7 @@ struct qscanq_mime
   char last;
   char line[LINEHEAD];
   /* The header being read, folds kept as \n; hover: it did not fit. */
-  size_t hlen;
+  size_t hlen, blankrun;
   int hover;
   char hdr[QSCANQ_HDRMAX];
   char ubuf[QSCANQ_HDRMAX]; /* the header unfolded */
@@ -748,6 +748,14 @@ static int bytes(struct qscanq_mime *m, char const *s, size_t k)
     if (m->uulong) put(&m->uu, s + from, k - from);
   }
   if (m->state == S_BODY && m->sniffing && m->slen < sizeof m->sniff && m->line[0] != '-') sniffb64(m, s, k);
+  if (m->state == S_HEAD)
+  {
+    /* A fold continues a run of blanks: the header is one line. */
+    if (!m->llen && !blank(s[0])) m->blankrun = 0;
+    for (size_t i = 0; i < k && !(m->flags & QSCANQ_MIME_BLANKS); i++)
+      if (!blank(s[i])) m->blankrun = 0;
+      else if (++m->blankrun >= QSCANQ_BLANKRUN) m->flags |= QSCANQ_MIME_BLANKS;
+  }
   if (m->state == S_HEAD && m->hkeep) hadd(m, s, k);
   m->llen += k;
   m->last = s[k - 1];
@@ -810,6 +818,7 @@ struct qscanq_mime *qscanq_mime_new(qscanq_name_fn f, void *ctx)
   m->uupending = 0;
   m->uu.len = 0;
   m->flags = 0;
+  m->blankrun = 0;
   m->sniffing = 0;
   m->slen = 0;
   newentity(m, 0);

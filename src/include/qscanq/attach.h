@@ -35,6 +35,11 @@ extern void qscanq_mime_free(struct qscanq_mime *m);
    image, a program, a message, uuencoded data, or a part it does not
    decode): only then is libclamav's archive pass needed. */
 #define QSCANQ_MIME_CONTAINER 1U
+/* QSCANQ_MIME_BLANKS: a header with QSCANQ_BLANKRUN or more blanks in a
+   row. libclamav's MIME parser (1.4) loses a part whose header has about
+   2000: no content scanner on libclamav sees that part at all. */
+#define QSCANQ_MIME_BLANKS 2U
+#define QSCANQ_BLANKRUN 1900
 #define QSCANQ_SNIFFMAX 0x9006
 extern unsigned int qscanq_mime_flags(struct qscanq_mime const *m);
 /* The whole walk over s[0..len) or over fd read to its end in chunks. */

@@ -1,480 +1,559 @@
-/* qscanq-stdin: saves the message, has it scanned, and hands a clean one
-   to qmail-queue (or argv) as the caller. Run by qscanq only, in
-   SCANDIR/@NAME/work, effective uid qscand, real uid the caller. */
+/* qscanq-stdin: saves the message and its envelope, has every scanner of
+   the list look at the message, logs the verdict, and hands a clean
+   message to qmail-queue (or argv) as the caller. Run by qscanq only, in
+   SCANDIR/@NAME/work, effective uid qscand, real uid the caller. The
+   rationale of every step is in qscanq-stdin(8). */
 
 #include <errno.h>
-#include <alloca.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
+#include <skalibs/iopause.h>
+#include <skalibs/sig.h>
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
+#include <qscanq/scan.h>
 #include "conf.h"
 
 #define REPORTMAX 4096
-#define MAXWORDS 64
+#define LISTMAX 4096
+#define KILLMS 10000
 
 static char buf[131072];
 static int debug;
+/* The caller's, given back to the downstream program. */
+static struct sigaction oldpipe, oldxfsz;
 
-struct scan
+/* A file we wrote, held open read-only, as it was when we finished it. */
+struct saved
 {
-  int wstat; /* as waitpid says; -1 if it never ran */
+  char const *name;
+  int fd;
+  struct stat st;
+  uint64_t bytes;
+};
+
+/* One scanner's run. */
+struct run
+{
+  char const *name; /* argv[0] as written in the list */
+  int ran; /* 0: could not be started (fork, pipe...) */
+  int wstat;
   int timedout;
+  int parentgone; /* qscanq died while it ran */
+  int leftover; /* a descendant could not be killed */
   unsigned int ms;
   size_t replen;
   char report[REPORTMAX + 1];
 };
 
-/* Large reads, every read and write checked, nothing left half-done:
-   a short copy never reaches the scanner, let alone qmail-queue. */
-static int save(uint64_t *bytes)
+/* What the log line and the reply need to know. */
+struct outcome
 {
-  int fd = open("msg", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-  if (fd < 0)
+  enum qscanq_verdict v;
+  int hard; /* a failure QSCANQ_ONERROR=accept must not pass */
+  uint64_t ms;
+  struct run const *r; /* the run that decided, or 0 */
+  char sig[256]; /* made safe for a log word and a reply */
+};
+
+static int fail(char const *text, int code) { return qscanq_reply(VERDICT_FAIL, text, code); }
+
+/* (a), (b): fd to its end into a new file. Large reads; every read and
+   write checked; a short copy is an error, never a message. */
+static int save(int from, char const *name, struct saved *s, struct qscanq_envinfo *env)
+{
+  int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+  s->name = name;
+  s->fd = -1;
+  s->bytes = 0;
+  if (fd < 0 || fchmod(fd, 0640) < 0)
   {
-    strerr_warnwusys("create ", "msg");
+    strerr_warnwusys("create ", name);
+    if (fd >= 0) fd_close(fd);
     return QQ_WRITE;
   }
-  if (fchmod(fd, 0640) < 0)
-  {
-    strerr_warnwusys("chmod ", "msg");
-    fd_close(fd);
-    return QQ_WRITE;
-  }
-  *bytes = 0;
   for (;;)
   {
-    ssize_t r = read(0, buf, sizeof buf);
-    if (r < 0)
+    size_t r;
+    errno = 0;
+    r = allread(from, buf, sizeof buf);
+    if (env) qscanq_envinfo(env, buf, r);
+    if (r && allwrite(fd, buf, r) < r)
     {
-      if (errno == EINTR) continue;
-      strerr_warnwusys("read ", "the message");
-      fd_close(fd);
-      return QQ_READ;
-    }
-    if (!r) break;
-    if (allwrite(fd, buf, (size_t)r) < (size_t)r)
-    {
-      strerr_warnwusys("write ", "msg");
+      strerr_warnwusys("write ", name);
       fd_close(fd);
       return QQ_WRITE;
     }
-    *bytes += (uint64_t)r;
+    s->bytes += r;
+    if (r == sizeof buf) continue;
+    if (!errno) break;
+    if (errno == EAGAIN)
+    {
+      /* A caller's non-blocking pipe: wait, as a blocking read would. */
+      iopause_fd x = { .fd = from, .events = IOPAUSE_READ };
+      if (iopause_g(&x, 1, 0) >= 0 || errno == EINTR) continue;
+    }
+    strerr_warnwusys("read ", from ? "the envelope" : "the message");
+    fd_close(fd);
+    return QQ_READ;
+  }
+  if (fstat(fd, &s->st) < 0)
+  {
+    strerr_warnwusys("stat ", name);
+    fd_close(fd);
+    return QQ_WRITE;
   }
   if (close(fd) < 0)
   {
-    strerr_warnwusys("write ", "msg");
+    strerr_warnwusys("write ", name);
+    return QQ_WRITE;
+  }
+  s->fd = open(name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (s->fd < 0)
+  {
+    strerr_warnwusys("open ", name);
     return QQ_WRITE;
   }
   return 0;
 }
 
-/* A refused message is refused only if the caller's writes all succeed:
-   qmail-smtpd turns a failed envelope write into a temporary error, so
-   read the envelope to its end, as qmail-queue would, before saying no. */
-static void drain_envelope(void)
+/* Until the clock file times come from has moved past ctime: a change a
+   scanner makes later then shows in ctime even on a coarse clock. Bounded,
+   for a clock that was set back. */
+static void tick_past(struct timespec const *t)
 {
-  int fl = fcntl(1, F_GETFL);
-  tain deadline;
-  if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY) return;
-  tain_now_g();
-  tain_addsec_g(&deadline, 60);
-  for (;;)
+  for (int i = 0; i < 50; i++)
   {
-    ssize_t r;
-    if (qscanq_waitfd(1, POLLIN, &deadline) <= 0) return;
-    r = read(1, buf, sizeof buf);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return;
+    struct timespec now, ms = { 0, 1000000 };
+    if (clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0) return;
+    if (now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec > t->tv_nsec)) return;
+    nanosleep(&ms, 0);
   }
 }
 
-static void scanner_child(char const *const *argv, int msgfd, int repfd, char const *tmpdir)
+/* The very file we wrote, as we wrote it: same inode, still under its
+   name, same size, mtime and ctime. */
+static int unchanged(struct saved const *s)
 {
-  size_t len = strlen(tmpdir);
-  char tmpenv[len + 8];
+  struct stat a, b;
+  if (fstat(s->fd, &a) < 0 || lstat(s->name, &b) < 0)
+  {
+    strerr_warnwusys("stat ", s->name);
+    return 0;
+  }
+  if (a.st_dev != s->st.st_dev || a.st_ino != s->st.st_ino || b.st_dev != a.st_dev || b.st_ino != a.st_ino || a.st_size != s->st.st_size || a.st_mtim.tv_sec != s->st.st_mtim.tv_sec || a.st_mtim.tv_nsec != s->st.st_mtim.tv_nsec || a.st_ctim.tv_sec != s->st.st_ctim.tv_sec || a.st_ctim.tv_nsec != s->st.st_ctim.tv_nsec)
+  {
+    strerr_warnw(s->name, " changed after it was saved (by a scanner?): refusing to pass it on");
+    return 0;
+  }
+  return 1;
+}
+
+/* The scanner: qscand through and through, in a session of its own (no
+   controlling terminal: a caller holding a pty cannot signal it), with
+   the message on fd 0, the report pipe on fd 1, and nothing else. */
+static void child(char const *const *argv, int msgfd, int repfd, char const *tmpdir, pid_t parent)
+{
+  size_t tl = strlen(tmpdir), al = strlen(argv[0]);
+  char tmpenv[tl + 8];
+  char path[sizeof QSCANQ_BINDIR + al + 1];
   char const *envp[] = { "PATH=" QSCANQ_BINDIR ":/usr/local/bin:/usr/bin:/bin", tmpenv, 0 };
+  char const *prog = argv[0];
   uid_t u = geteuid();
   gid_t g = getegid();
+  struct rlimit nocore = { 0, 0 };
   memcpy(tmpenv, "TMPDIR=", 7);
-  memcpy(tmpenv + 7, tmpdir, len + 1);
-  /* Own process group, so that a timeout kills all it started. */
-  setpgid(0, 0);
-  if (fd_move(0, msgfd) < 0 || fd_move(1, repfd) < 0) _exit(111);
-  qscanq_closefrom(-1);
-  /* qscand through and through: the caller can neither signal nor
-     trace the scanner. */
-  if (setresgid(g, g, g) < 0 || setresuid(u, u, u) < 0) _exit(111);
+  memcpy(tmpenv + 7, tmpdir, tl + 1);
+  if (!strchr(prog, '/'))
   {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigaction(SIGPIPE, &sa, 0);
-    sigaction(SIGXFSZ, &sa, 0);
+    memcpy(path, QSCANQ_BINDIR "/", sizeof QSCANQ_BINDIR);
+    memcpy(path + sizeof QSCANQ_BINDIR, prog, al + 1);
+    prog = path;
   }
-  execve(argv[0], (char *const *)argv, (char *const *)envp);
-  strerr_warnwusys("exec scanner ", argv[0]);
+  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+  sig_blocknone();
+  if (setsid() < 0 || fd_copy(0, msgfd) < 0 || fd_move(1, repfd) < 0 || setrlimit(RLIMIT_CORE, &nocore) < 0)
+  {
+    strerr_warnwusys("set up scanner ", prog);
+    _exit(111);
+  }
+  qscanq_closefrom(-1);
+  if (setresgid(g, g, g) < 0 || setresuid(u, u, u) < 0)
+  {
+    strerr_warnwusys("set ids for scanner ", prog);
+    _exit(111);
+  }
+  /* After the id change, which clears it: die with qscanq-stdin. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent) _exit(111);
+  execve(prog, (char *const *)argv, (char *const *)envp);
+  strerr_warnwusys("exec scanner ", prog);
   _exit(111);
 }
 
-/* Runs SCANCMD on msg; the scanner's exit code is its verdict. */
-static int scan(char const *cmd, struct scan *s)
+static void readreport(int fd, struct run *r)
 {
-  size_t cmdlen = strlen(cmd);
-  char words[cmdlen + 1];
-  char const *argv[MAXWORDS + 1];
-  char cwd[4096];
-  int n, msgfd, p[2], pidfd;
-  pid_t pid;
-  tain start, deadline, now;
-  int childdone = 0, pipedone = 0;
+  for (;;)
+  {
+    ssize_t k = read(fd, buf, sizeof buf);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return;
+    if (r->replen < REPORTMAX)
+    {
+      size_t c = (size_t)k > REPORTMAX - r->replen ? REPORTMAX - r->replen : (size_t)k;
+      memcpy(r->report + r->replen, buf, c);
+      r->replen += c;
+    }
+  }
+}
 
-  s->wstat = -1;
-  s->timedout = 0;
-  s->replen = 0;
-  s->ms = 0;
-  memcpy(words, cmd, cmdlen + 1);
-  n = qscanq_split(words, argv, MAXWORDS);
-  if (n <= 0)
+/* (d) for one scanner: run it, wait for its exit, the deadline or
+   qscanq's death, then kill whatever it left. -1 if it could not run. */
+static int runone(char const *const *argv, struct saved const *msg, char const *tmpdir, int parentfd, struct run *r)
+{
+  int p[2], pidfd;
+  pid_t pid, self = getpid();
+  tain start, deadline;
+  memset(r, 0, sizeof *r);
+  r->name = argv[0];
+  if (lseek(msg->fd, 0, SEEK_SET) < 0)
   {
-    strerr_warnw("invalid scanner command line: ", cmd);
-    return -1;
-  }
-  if (!strchr(argv[0], '/'))
-  {
-    size_t l = strlen(argv[0]);
-    char *full = alloca(sizeof QSCANQ_BINDIR + 1 + l);
-    memcpy(full, QSCANQ_BINDIR "/", sizeof QSCANQ_BINDIR);
-    memcpy(full + sizeof QSCANQ_BINDIR, argv[0], l + 1);
-    argv[0] = full;
-  }
-  if (!getcwd(cwd, sizeof cwd))
-  {
-    strerr_warnwusys("getcwd", "");
-    return -1;
-  }
-  msgfd = open("msg", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (msgfd < 0)
-  {
-    strerr_warnwusys("open ", "msg");
+    strerr_warnwusys("rewind ", msg->name);
     return -1;
   }
   if (pipe2(p, O_CLOEXEC) < 0)
   {
-    strerr_warnwusys("pipe", "");
-    fd_close(msgfd);
+    strerr_warnwusys("create a pipe for ", "scanner");
     return -1;
   }
   if (debug) strerr_warni("running scanner ", argv[0]);
   tain_now_g();
   start = STAMP;
-  tain_addsec(&deadline, &start, QSCANQ_SCANTIMEOUT);
+  tain_addsec_g(&deadline, QSCANQ_SCANTIMEOUT);
   pid = fork();
   if (pid < 0)
   {
     strerr_warnwusys("fork for ", "scanner");
-    fd_close(msgfd);
     fd_close(p[0]);
     fd_close(p[1]);
     return -1;
   }
-  if (!pid) scanner_child(argv, msgfd, p[1], cwd);
-  fd_close(msgfd);
+  if (!pid) child(argv, msg->fd, p[1], tmpdir, self);
   fd_close(p[1]);
+  r->ran = 1;
   pidfd = pidfd_open(pid, 0);
   if (pidfd < 0)
   {
-    strerr_warnwusys("pidfd_open", "");
-    kill(-pid, SIGKILL);
-    kill(pid, SIGKILL);
-    waitpid(pid, &s->wstat, 0);
-    fd_close(p[0]);
-    return -1;
+    strerr_warnwusys("watch ", "scanner");
+    r->timedout = 1;
   }
   ndelay_on(p[0]);
-
-  while (!childdone)
+  while (pidfd >= 0)
   {
-    struct pollfd x[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = pipedone ? -1 : p[0], .events = POLLIN } };
-    int ms, r;
-    tain left;
-    tain_now_g();
-    now = STAMP;
-    if (!tain_less(&now, &deadline))
-    {
-      s->timedout = 1;
-      break;
-    }
-    tain_sub(&left, &deadline, &now);
-    ms = tain_to_millisecs(&left);
-    r = poll(x, 2, ms < 0 ? 1000 : ms + 1);
-    if (r < 0)
+    iopause_fd x[3] = { { .fd = pidfd, .events = IOPAUSE_READ }, { .fd = p[0], .events = IOPAUSE_READ }, { .fd = parentfd, .events = IOPAUSE_READ } };
+    int n = iopause_g(x, parentfd >= 0 ? 3 : 2, &deadline);
+    if (n < 0)
     {
       if (errno == EINTR) continue;
-      strerr_warnwusys("poll", "");
-      s->timedout = 1;
+      strerr_warnwusys("wait for ", "scanner");
+      r->timedout = 1;
       break;
     }
-    if (x[1].revents)
+    if (!n)
     {
-      for (;;)
-      {
-        ssize_t k = read(p[0], buf, sizeof buf);
-        if (k < 0)
-        {
-          if (errno != EINTR && errno != EAGAIN) pipedone = 1;
-          if (errno != EINTR) break;
-          continue;
-        }
-        if (!k)
-        {
-          pipedone = 1;
-          break;
-        }
-        if (s->replen < REPORTMAX)
-        {
-          size_t c = (size_t)k > REPORTMAX - s->replen ? REPORTMAX - s->replen : (size_t)k;
-          memcpy(s->report + s->replen, buf, c);
-          s->replen += c;
-        }
-      }
+      strerr_warnw("scanner timed out: ", argv[0]);
+      r->timedout = 1;
+      break;
     }
-    if (x[0].revents) childdone = 1;
+    if (x[1].revents) readreport(p[0], r);
+    if (parentfd >= 0 && x[2].revents)
+    {
+      strerr_warnw("qscanq is gone: stopping the scanner");
+      r->parentgone = 1;
+      break;
+    }
+    if (x[0].revents) break;
   }
-  /* Whatever is left of the scanner's group goes now: nothing of it may
-     outlive the scan or keep msg open. */
+  /* The scanner is a zombie or is killed now, so its pid (its session's
+     and group's id) cannot have been reused yet. */
   kill(-pid, SIGKILL);
-  if (s->timedout) kill(pid, SIGKILL);
-  while (waitpid(pid, &s->wstat, 0) < 0 && errno == EINTR)
-    ;
-  if (!pipedone)
+  kill(pid, SIGKILL);
+  while (waitpid(pid, &r->wstat, 0) < 0)
+    if (errno != EINTR)
+    {
+      strerr_warnwusys("wait for ", "scanner");
+      r->timedout = 1;
+      break;
+    }
+  if (qscanq_killchildren(KILLMS) < 0)
   {
-    ssize_t k;
-    while (s->replen < REPORTMAX && (k = read(p[0], s->report + s->replen, REPORTMAX - s->replen)) > 0)
-      s->replen += (size_t)k;
+    strerr_warnwusys("kill what the scanner left running", "");
+    r->leftover = 1;
   }
+  /* Every writer is dead: the rest of the report, then EOF. */
+  readreport(p[0], r);
+  r->report[r->replen] = 0;
   fd_close(p[0]);
-  fd_close(pidfd);
-  s->report[s->replen] = 0;
+  if (pidfd >= 0) fd_close(pidfd);
   tain_now_g();
   {
     tain d;
     tain_sub(&d, &STAMP, &start);
-    s->ms = (unsigned int)tain_to_millisecs(&d);
+    r->ms = (unsigned int)tain_to_millisecs(&d);
   }
   return 0;
 }
 
-/* "PATH: NAME FOUND" on the first line names the signature. */
-static void signame(char *report, char const **sig)
+static enum qscanq_verdict judge(struct run const *r)
 {
-  char *nl = strchr(report, '\n');
-  char *p;
-  size_t len;
-  *sig = 0;
-  if (nl) *nl = 0;
-  len = strlen(report);
-  if (len < 7 || strcmp(report + len - 6, " FOUND")) return;
-  report[len - 6] = 0;
-  p = strstr(report, ": ");
-  if (!p) return;
-  p += 2;
-  len = strlen(p);
-  if (len > 18 && !strcmp(p + len - 18, " banned attachment")) p[len - 18] = 0;
-  *sig = p;
+  char fmt[UINT_FMT];
+  if (r->timedout || r->parentgone || r->leftover) return VERDICT_FAIL;
+  if (WIFSIGNALED(r->wstat))
+  {
+    fmt[uint_fmt(fmt, (unsigned int)WTERMSIG(r->wstat))] = 0;
+    strerr_warnw("scanner killed by signal ", fmt, ": ", r->name);
+    return VERDICT_FAIL;
+  }
+  switch (WEXITSTATUS(r->wstat))
+  {
+    case VERDICT_CLEAN: return VERDICT_CLEAN;
+    case VERDICT_VIRUS: return VERDICT_VIRUS;
+    case VERDICT_BANNED: return VERDICT_BANNED;
+    default:
+      fmt[uint_fmt(fmt, (unsigned int)WEXITSTATUS(r->wstat))] = 0;
+      strerr_warnw("scanner failed with exit code ", fmt, ": ", r->name);
+      return VERDICT_FAIL;
+  }
 }
 
-static void writelog(char const *verdict, char const *sig, uint64_t bytes, struct scan const *s)
+/* (c), (d): every scanner of the list in order; clean only if all say
+   clean; the first refusal or failure decides and the rest do not run. */
+static void scanall(char const *cmd, struct saved const *msg, int parentfd, struct run *runs, struct outcome *o)
 {
-  char line[1024];
-  size_t len = 0;
-  char fmt[UINT64_FMT];
-  int fd;
-#define PUT(x)                      \
-  do {                              \
-    size_t l_ = strlen(x);          \
-    if (len + l_ < sizeof line - 1) \
-    {                               \
-      memcpy(line + len, (x), l_);  \
-      len += l_;                    \
-    }                               \
-  } while (0)
-  PUT("verdict=");
-  PUT(verdict);
-  if (sig)
+  static char list[LISTMAX + 1];
+  struct qscanq_scanlist l;
+  char const *why;
+  char tmpdir[4096];
+  size_t len = strlen(cmd);
+  o->v = VERDICT_FAIL;
+  o->hard = 1;
+  o->ms = 0;
+  o->r = 0;
+  if (len > LISTMAX)
   {
-    PUT(" sig=");
-    for (char const *c = sig; *c && len < 600; c++)
-      line[len++] = (*c > 0x20 && *c < 0x7f && *c != '"') ? *c : '_';
-  }
-  PUT(" bytes=");
-  fmt[uint64_fmt(fmt, bytes)] = 0;
-  PUT(fmt);
-  PUT(" scan_ms=");
-  fmt[uint64_fmt(fmt, s->ms)] = 0;
-  PUT(fmt);
-  PUT(" scanner=");
-  if (s->timedout) PUT("timeout");
-  else if (s->wstat < 0) PUT("none");
-  else if (WIFSIGNALED(s->wstat))
-  {
-    PUT("signal");
-    fmt[uint64_fmt(fmt, (uint64_t)WTERMSIG(s->wstat))] = 0;
-    PUT(fmt);
-  }
-  else
-  {
-    fmt[uint64_fmt(fmt, (uint64_t)WEXITSTATUS(s->wstat))] = 0;
-    PUT(fmt);
-  }
-#undef PUT
-  line[len++] = '\n';
-  fd = open("../log", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
-  {
-    strerr_warnwusys("create ", "../log");
+    strerr_warnw("scanner list too long (at most 4096 bytes)");
     return;
   }
-  if (allwrite(fd, line, len) < len) strerr_warnwusys("write ", "../log");
-  fd_close(fd);
+  memcpy(list, cmd, len + 1);
+  if (qscanq_scanlist(list, &l, &why) < 0)
+  {
+    strerr_warnw("invalid scanner list: ", why, ": ", cmd);
+    return;
+  }
+  if (!getcwd(tmpdir, sizeof tmpdir))
+  {
+    strerr_warnwusys("getcwd", "");
+    return;
+  }
+  for (unsigned int i = 0; i < l.n; i++)
+  {
+    struct run *r = runs + i;
+    o->v = VERDICT_FAIL;
+    o->hard = 1;
+    if (runone(l.cmd[i], msg, tmpdir, parentfd, r) < 0) return;
+    o->r = r;
+    o->ms += r->ms;
+    o->v = judge(r);
+    o->hard = r->parentgone || r->leftover;
+    if (o->v != VERDICT_CLEAN) return;
+  }
 }
 
-int main(int argc, char const *const *argv)
+/* (e): the signature a refusal names, safe for the log and the reply. */
+static void signature(struct outcome *o)
 {
-  struct sigaction sa, oldpipe, oldxfsz;
-  struct scan s;
-  uint64_t bytes = 0;
-  char const *cmd = QSCANQ_SCANCMD;
-  char const *sig = 0;
-  char const *verdict;
-  enum qscanq_verdict v;
-  int r, accept = 0;
-  uid_t quid = geteuid();
-  PROG = "qscanq-stdin";
-  debug = !!getenv("DEBUG");
+  size_t off, n;
+  o->sig[0] = 0;
+  if (o->v != VERDICT_VIRUS && o->v != VERDICT_BANNED) return;
+  if (o->r && qscanq_signame(o->r->report, o->r->replen, &off, &n)) qscanq_logsafe(o->sig, 128, o->r->report + off, n);
+  else memcpy(o->sig, "unknown", 8);
+}
 
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = SIG_IGN;
-  /* A file size limit must be a write error (53), not a dead process. */
-  sigaction(SIGXFSZ, &sa, &oldxfsz);
-  sigaction(SIGPIPE, &sa, &oldpipe);
-
+/* (f): one line of key=value for qscanq; values from outside go through
+   qscanq_logsafe. Everything but verdict= goes into rest. */
+static void logfields(char *rest, size_t max, struct outcome const *o, struct saved const *msg, struct qscanq_envinfo const *env)
+{
+  size_t len = 0;
+  char fmt[UINT64_FMT];
+  char safe[200];
+#define PUT(x, n)                  \
+  do {                             \
+    size_t l_ = (n);               \
+    if (len + l_ < max)            \
+    {                              \
+      memcpy(rest + len, (x), l_); \
+      len += l_;                   \
+    }                              \
+  } while (0)
+#define PUTS(x) PUT((x), strlen(x))
+  if (o->sig[0])
   {
-    char const *x = getenv("SCANCMD");
-    if (x && *x)
+    PUTS(" sig=");
+    if (o->v == VERDICT_BANNED) PUTS("banned:");
+    PUTS(o->sig);
+  }
+  {
+    char const *ip = getenv("TCPREMOTEIP");
+    if (ip && *ip)
     {
-      int t = qscanq_trusted();
-      if (t < 0)
-      {
-        strerr_warnwusys("read ", "/etc/passwd");
-        return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
-      }
-      if (t) cmd = x;
+      PUTS(" ip=");
+      PUT(safe, qscanq_logsafe(safe, 64, ip, strlen(ip)));
     }
   }
+  if (env->state >= 2 && env->state <= 4)
   {
-    char const *x = getenv("QSCANQ_ONERROR");
-    if (x && !strcmp(x, "accept")) accept = 1;
+    PUTS(" from=<");
+    PUT(safe, qscanq_logsafe(safe, 128, env->from, env->fromlen));
+    PUTS(">");
   }
-
-  r = save(&bytes);
-  if (r) return qscanq_reply(VERDICT_FAIL, r == QQ_READ ? "error reading the message" : "error writing the message to the spool", r);
-
-  if (scan(cmd, &s) < 0) return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
-  if (!s.timedout && WIFEXITED(s.wstat) && (WEXITSTATUS(s.wstat) == VERDICT_CLEAN))
+  PUTS(" rcpts=");
+  PUT(fmt, uint64_fmt(fmt, env->rcpts));
+  if (msg->fd >= 0)
   {
-    v = VERDICT_CLEAN;
-    verdict = "clean";
+    ssize_t r = pread(msg->fd, buf, 65536, 0);
+    size_t off, n;
+    if (r > 0 && qscanq_msgid(buf, (size_t)r, &off, &n))
+    {
+      PUTS(" msgid=");
+      PUT(safe, qscanq_logsafe(safe, 128, buf + off, n));
+    }
   }
-  else if (!s.timedout && WIFEXITED(s.wstat) && WEXITSTATUS(s.wstat) == VERDICT_VIRUS)
-  {
-    v = VERDICT_VIRUS;
-    verdict = "virus";
-  }
-  else if (!s.timedout && WIFEXITED(s.wstat) && WEXITSTATUS(s.wstat) == VERDICT_BANNED)
-  {
-    v = VERDICT_BANNED;
-    verdict = "banned";
-  }
+  PUTS(" bytes=");
+  PUT(fmt, uint64_fmt(fmt, msg->bytes));
+  PUTS(" scan_ms=");
+  PUT(fmt, uint64_fmt(fmt, o->ms));
+  PUTS(" scanner=");
+  if (!o->r) PUTS("none");
   else
   {
-    char fmt[UINT_FMT];
-    v = VERDICT_FAIL;
-    verdict = accept ? "fail-accepted" : "fail";
-    if (s.timedout) strerr_warnw("scanner timed out: ", cmd);
-    else if (WIFSIGNALED(s.wstat))
+    char const *b = strrchr(o->r->name, '/');
+    b = b ? b + 1 : o->r->name;
+    PUT(safe, qscanq_logsafe(safe, 64, b, strlen(b)));
+    PUTS(" scanexit=");
+    if (o->r->parentgone) PUTS("parentgone");
+    else if (o->r->timedout) PUTS("timeout");
+    else if (o->r->leftover) PUTS("leftover");
+    else if (WIFSIGNALED(o->r->wstat))
     {
-      fmt[uint_fmt(fmt, (unsigned int)WTERMSIG(s.wstat))] = 0;
-      strerr_warnw("scanner killed by signal ", fmt, ": ", cmd);
+      PUTS("signal");
+      PUT(fmt, uint64_fmt(fmt, (uint64_t)WTERMSIG(o->r->wstat)));
     }
-    else
-    {
-      fmt[uint_fmt(fmt, (unsigned int)WEXITSTATUS(s.wstat))] = 0;
-      strerr_warnw("scanner failed with exit code ", fmt, ": ", cmd);
-    }
+    else PUT(fmt, uint64_fmt(fmt, (uint64_t)WEXITSTATUS(o->r->wstat)));
   }
-  if (v == VERDICT_VIRUS || v == VERDICT_BANNED)
-  {
-    signame(s.report, &sig);
-    if (!sig) sig = "unknown";
-  }
-  if (debug) strerr_warni("verdict ", verdict, sig ? ": " : "", sig ? sig : "");
-  if (getenv("QSCANQ_LOG")) writelog(verdict, sig, bytes, &s);
-  if (v == VERDICT_FAIL && accept)
-  {
-    strerr_warnw("scan failed; passing the message on because QSCANQ_ONERROR=accept");
-    v = VERDICT_CLEAN;
-  }
-  if (v != VERDICT_CLEAN)
-  {
-    drain_envelope();
-    return qscanq_reply(v, sig, QQ_TEMP);
-  }
+#undef PUTS
+#undef PUT
+  rest[len] = 0;
+}
 
-  /* Clean: the downstream program gets msg on fd 0 at offset 0, the
-     envelope on fd 1 as we got it, and the caller's ids, for good. */
+/* ../log holds one line, rewritten whole each time: qscanq reads it. */
+static int logput(int fd, char const *verdict, char const *rest)
+{
+  size_t vl = strlen(verdict), rl = strlen(rest);
+  char line[vl + rl + 10];
+  memcpy(line, "verdict=", 8);
+  memcpy(line + 8, verdict, vl);
+  memcpy(line + 8 + vl, rest, rl);
+  line[8 + vl + rl] = '\n';
+  if (ftruncate(fd, 0) < 0 || pwrite(fd, line, 9 + vl + rl, 0) != (ssize_t)(9 + vl + rl))
   {
-    int fd = open("msg", O_RDONLY | O_NOFOLLOW);
-    uid_t uid = getuid();
-    gid_t gid = getgid();
-    if (fd < 0)
-    {
-      strerr_warnwusys("open ", "msg");
-      return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
-    }
-    if (fd_move(0, fd) < 0)
-    {
-      strerr_warnwusys("dup ", "msg");
-      return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
-    }
-    if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
-    {
-      strerr_warnwusys("drop privileges", "");
-      return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
-    }
-    /* Root may become anybody anyway; for everybody else, make sure. */
-    if (uid && uid != quid && (setresuid(-1, quid, -1) == 0 || geteuid() != uid))
-    {
-      strerr_warnw("privileges could be regained: refusing to go on");
-      return qscanq_reply(VERDICT_FAIL, 0, QQ_BUG);
-    }
+    strerr_warnwusys("write ", "../log");
+    return -1;
+  }
+  return 0;
+}
+
+static int logopen(void)
+{
+  int fd = open("../log", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) strerr_warnwusys("create ", "../log");
+  return fd;
+}
+
+/* Refusals and failures: the line, then the reply. */
+static int refuse(enum qscanq_verdict v, char const *verdict, char const *rest, char const *what, int code)
+{
+  int fd = logopen();
+  if (fd >= 0)
+  {
+    logput(fd, verdict, rest);
+    fd_close(fd);
+  }
+  return qscanq_reply(v, what, code);
+}
+
+/* (g): the caller's ids for good, msg on fd 0, env on fd 1, exec. */
+static int handover(char const *const *argv, struct saved *msg, struct saved *env, pid_t ppid, char const *verdict, char const *rest)
+{
+  uid_t uid = getuid(), quid = geteuid();
+  gid_t gid = getgid(), qgid = getegid();
+  int logfd;
+  if (!unchanged(msg) || !unchanged(env)) return refuse(VERDICT_FAIL, "fail", rest, 0, QQ_TEMP);
+  if (lseek(msg->fd, 0, SEEK_SET) < 0 || lseek(env->fd, 0, SEEK_SET) < 0 || fd_move(0, msg->fd) < 0 || fd_move(1, env->fd) < 0)
+  {
+    strerr_warnwusys("put msg and env on descriptors 0 and 1", "");
+    return refuse(VERDICT_FAIL, "fail", rest, 0, QQ_TEMP);
   }
   qscanq_closefrom(qscanq_replyfd());
-  sigaction(SIGXFSZ, &oldxfsz, 0);
+  /* Opened while we are qscand; written after the last check. It may
+     take the number of a reply descriptor that is not open: closed
+     before any reply. */
+  logfd = logopen();
+  if (logfd < 0) return fail(0, QQ_TEMP);
+  if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+  {
+    strerr_warnwusys("drop privileges", "");
+    logput(logfd, "fail", rest);
+    fd_close(logfd);
+    return fail(0, QQ_TEMP);
+  }
+  /* Root may become anybody anyway; for everybody else, make sure. */
+  if ((uid && uid != quid && (setresuid(-1, quid, -1) == 0 || geteuid() != uid)) || (uid && gid != qgid && (setresgid(-1, qgid, -1) == 0 || getegid() != gid)))
+  {
+    strerr_warnw("privileges could be regained: refusing to go on");
+    logput(logfd, "fail", rest);
+    fd_close(logfd);
+    return fail(0, QQ_BUG);
+  }
+  /* The id change cleared it. If qscanq is gone, its caller saw a failure
+     and will send the message again: passing it on would duplicate it. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != ppid)
+  {
+    strerr_warnw("qscanq is gone: not passing the message on");
+    logput(logfd, "fail", rest);
+    fd_close(logfd);
+    return fail(0, QQ_TEMP);
+  }
+  if (logput(logfd, verdict, rest) < 0)
+  {
+    fd_close(logfd);
+    return fail(0, QQ_TEMP);
+  }
   sigaction(SIGPIPE, &oldpipe, 0);
-  if (argc > 1)
+  sigaction(SIGXFSZ, &oldxfsz, 0);
+  if (argv[1])
   {
     execvp(argv[1], (char *const *)argv + 1);
     strerr_warnwusys("exec ", argv[1]);
@@ -485,5 +564,112 @@ int main(int argc, char const *const *argv)
     execv(qq[0], (char *const *)qq);
     strerr_warnwusys("exec ", qq[0]);
   }
-  return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
+  logput(logfd, "fail", rest);
+  fd_close(logfd);
+  return fail(0, QQ_TEMP);
+}
+
+int main(int argc, char const *const *argv)
+{
+  static struct run runs[QSCANQ_SCANLIST_MAXCMDS];
+  static struct outcome o;
+  static char rest[1024];
+  struct saved msg = { "msg", -1, { 0 }, 0 }, env = { "env", -1, { 0 }, 0 };
+  struct qscanq_envinfo envinfo = QSCANQ_ENVINFO_ZERO;
+  struct sigaction sa;
+  char const *cmd = QSCANQ_SCANCMD;
+  char const *verdict;
+  int accept = 0, parentfd, r;
+  pid_t ppid;
+  PROG = "qscanq-stdin";
+  (void)argc;
+  debug = !!getenv("DEBUG");
+
+  /* A caller's SIGCHLD set to be ignored would make the scanner's status
+     unreadable; a caller's blocked signals are no business of ours. */
+  sig_restore(SIGCHLD);
+  sig_blocknone();
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_IGN;
+  /* A file size limit must be a write error (53), not a dead process. */
+  sigaction(SIGXFSZ, &sa, &oldxfsz);
+  sigaction(SIGPIPE, &sa, &oldpipe);
+  tain_now_set_stopwatch_g();
+
+  /* Dies with qscanq while nothing of ours runs; while a scanner runs,
+     qscanq's death is watched instead (parentfd), so that what the
+     scanner started is killed first. */
+  ppid = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+  {
+    strerr_warnwusys("set the process controls", "");
+    return fail(0, QQ_TEMP);
+  }
+  parentfd = pidfd_open(ppid, 0);
+  if (ppid == 1 || getppid() != ppid)
+  {
+    strerr_warnw("qscanq is gone: not going on");
+    return fail(0, QQ_TEMP);
+  }
+  if (parentfd < 0) strerr_warnwusys("watch ", "qscanq");
+
+  {
+    char const *x = getenv("SCANCMD");
+    if (x && *x)
+    {
+      int t = qscanq_trusted();
+      if (t < 0)
+      {
+        strerr_warnwusys("read ", "/etc/passwd");
+        return fail(0, QQ_TEMP);
+      }
+      if (t) cmd = x;
+    }
+  }
+  {
+    char const *x = getenv("QSCANQ_ONERROR");
+    if (x && !strcmp(x, "accept")) accept = 1;
+  }
+
+  o.v = VERDICT_FAIL;
+  o.hard = 1;
+  r = save(0, "msg", &msg, 0);
+  if (!r) r = save(1, "env", &env, &envinfo);
+  if (r)
+  {
+    logfields(rest, sizeof rest, &o, &msg, &envinfo);
+    return refuse(VERDICT_FAIL, "fail", rest, r == QQ_READ ? "error reading the message" : "error writing the message to the spool", r);
+  }
+  tick_past(msg.st.st_ctim.tv_sec > env.st.st_ctim.tv_sec || (msg.st.st_ctim.tv_sec == env.st.st_ctim.tv_sec && msg.st.st_ctim.tv_nsec > env.st.st_ctim.tv_nsec) ? &msg.st.st_ctim : &env.st.st_ctim);
+
+  if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+  {
+    strerr_warnwusys("set the process controls", "");
+    return fail(0, QQ_TEMP);
+  }
+  scanall(cmd, &msg, parentfd, runs, &o);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != ppid)
+  {
+    strerr_warnw("qscanq is gone: not going on");
+    o.v = VERDICT_FAIL;
+    o.hard = 1;
+  }
+  if (parentfd >= 0) fd_close(parentfd);
+  signature(&o);
+  logfields(rest, sizeof rest, &o, &msg, &envinfo);
+  switch (o.v)
+  {
+    case VERDICT_CLEAN: verdict = "clean"; break;
+    case VERDICT_VIRUS: verdict = "virus"; break;
+    case VERDICT_BANNED: verdict = "banned"; break;
+    default: verdict = accept && !o.hard ? "fail-accepted" : "fail"; break;
+  }
+  if (debug) strerr_warni("verdict ", verdict, o.sig[0] ? ": " : "", o.sig);
+  if (o.v == VERDICT_FAIL && accept && !o.hard)
+  {
+    strerr_warnw("scan failed; passing the message on because QSCANQ_ONERROR=accept");
+    o.v = VERDICT_CLEAN;
+  }
+  if (o.v != VERDICT_CLEAN) return refuse(o.v, verdict, rest, o.sig[0] ? o.sig : 0, QQ_TEMP);
+  return handover(argv, &msg, &env, ppid, verdict, rest);
 }

@@ -58,24 +58,36 @@ qrun -r 6 "$SC" QSCANQ_REPLY=bogus -- "$W/virus"
 is "$EXIT/$(cat "$R/reply")" "31/" "unknown QSCANQ_REPLY: plain"
 
 # Logging: one key=value line per message.
-qrun "$SC" QSCANQ_LOG=1 -- "$W/virus"
+qrun "$SC" QSCANQ_LOG=1 TCPREMOTEIP=192.0.2.7 -- "$W/virus"
 line=$(grep '^qscanq: @' "$R/stderr")
 size=$(wc -c < "$W/virus" | tr -d ' ')
 case "$line" in
-  "qscanq: @"*": verdict=virus sig=$VSIG bytes=$size scan_ms="*" scanner=1 exit=31") r=0 ;;
+  "qscanq: @"*": verdict=virus sig=$VSIG ip=192.0.2.7 from=<sender@example.org> rcpts=1 bytes=$size scan_ms="*" scanner=qscanq-attach scanexit=1 exit=31") r=0 ;;
   *) r=1; diag "$line" ;;
 esac
-ok $r "QSCANQ_LOG: virus line has directory, verdict, signature, bytes, scan time, scanner and exit"
+ok $r "QSCANQ_LOG: virus line has directory, verdict, signature, ip, from, rcpts, bytes, scan time, scanner, its exit and ours"
 qrun "$SC" QSCANQ_LOG=1 -- "$W/banned"
-t "QSCANQ_LOG: banned" grep -q ": verdict=banned sig=invoice.exe bytes=.* scanner=3 exit=31$" "$R/stderr"
+t "QSCANQ_LOG: banned, sig=banned:NAME, msgid" grep -q ": verdict=banned sig=banned:invoice.exe from=<sender@example.org> rcpts=1 msgid=<[^ ]*@qscanq.test> bytes=.* scanner=qscanq-attach scanexit=3 exit=31$" "$R/stderr"
 qrun "$SC" QSCANQ_LOG=1 QQ_EXIT=0 -- "$W/clean"
-t "QSCANQ_LOG: clean, with the downstream's exit" grep -q ": verdict=clean bytes=.* scanner=0 exit=0$" "$R/stderr"
+t "QSCANQ_LOG: clean, with the downstream's exit" grep -q ": verdict=clean from=.* scanexit=0 exit=0$" "$R/stderr"
 is "$(grep -c . "$R/stderr")" 1 "QSCANQ_LOG: exactly one line for a clean message"
 qrun "$FAIL" QSCANQ_LOG=1 -- "$W/clean"
-t "QSCANQ_LOG: failure" grep -q ": verdict=fail bytes=.* scanner=2 exit=71$" "$R/stderr"
+t "QSCANQ_LOG: failure" grep -q ": verdict=fail from=.* scanner=sh scanexit=2 exit=71$" "$R/stderr"
 qrun "SCANCMD=/bin/sleep 30" QSCANQ_LOG=1 -- "$W/clean"
-t "QSCANQ_LOG: timeout" grep -q ": verdict=fail bytes=.* scanner=timeout exit=71$" "$R/stderr"
+t "QSCANQ_LOG: timeout" grep -q ": verdict=fail from=.* scanner=sleep scanexit=timeout exit=71$" "$R/stderr"
 qrun "$SC" -- "$W/virus"
 is "$(cat "$R/stderr")" "" "without QSCANQ_LOG a refused virus prints nothing"
+
+# Values from outside are made safe: a signature with an escape sequence
+# and a right-to-left override, an address with a blank and a newline.
+printf '#!/bin/sh\nprintf "msg: Evil\\033[31m\\342\\200\\256exe.txt FOUND\\n"\nexit 1\n' > "$W/evil"
+chmod 755 "$W/evil"
+printf 'Fa b\nc@example.org\0Trcpt@example.net\0\0' > "$W/env"
+qrun -r 6 "SCANCMD=$W/evil" QSCANQ_LOG=1 QSCANQ_REPLY=notqmail "TCPREMOTEIP=1.2.3.4 x" -- "$W/clean"
+envelope "$W/env"
+t "QSCANQ_LOG: control bytes and bidi override in the signature shown escaped" grep -qF ' sig=Evil\x1b[31m\u202eexe.txt ' "$R/stderr"
+t "QSCANQ_LOG: blank and newline in the sender and the ip shown escaped" grep -qF ' ip=1.2.3.4\x20x from=<a\x20b\x0ac@example.org> ' "$R/stderr"
+is "$(grep -c . "$R/stderr")" 1 "... still one line"
+is "$(reply reply)" 'Dvirus found: Evil\x1b[31m\u202eexe.txt (#5.7.1)' "notqmail: the reply text is made safe the same way"
 
 done_testing

@@ -32,7 +32,7 @@ STATIC_PROGS := qscanq qscanq-stdin cleanq run-cleanq qscanq-clamd qscanq-attach
 # In-process libclamav scanners: dynamic (Debian ships no libclamav.a).
 CLAM_PROGS := qscanq-clamav qscanq-attach-archives
 PROGS := $(STATIC_PROGS) $(CLAM_PROGS)
-TEST_HELPERS := qq-record qq-caller qq-unit qq-fakeclamd
+TEST_HELPERS := qq-record qq-caller qq-unit qq-fakeclamd qq-fdinfo qq-pty
 MAN8 := $(wildcard man/*.8)
 
 LIB_SRC := $(wildcard src/lib/*.c)

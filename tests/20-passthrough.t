@@ -1,6 +1,6 @@
 #!/bin/sh
 # Clean messages reach the downstream byte for byte; the envelope arrives
-# untouched and unread; the downstream's own exit code comes back.
+# byte for byte; the downstream's own exit code comes back.
 . "$(dirname "$0")/lib.sh"
 
 # A scanner that says clean without reading: passthrough is about qscanq.
@@ -54,5 +54,19 @@ qrun $CLEAN -- "$W/m"
 is "$(tr '\n' ' ' < "$R/fds")" "0 1 2 " "downstream has fds 0 1 2 only"
 qrun -r 6 $CLEAN QSCANQ_REPLY=notqmail -- "$W/m"
 is "$(tr '\n' ' ' < "$R/fds")" "0 1 2 6 " "notqmail mode: the reply fd 6 is kept"
+
+# The caller's SIGPIPE and SIGXFSZ dispositions reach the downstream
+# (qscanq-stdin ignores both while it works).
+cat > "$W/ignore" <<'EOP'
+$SIG{PIPE} = 'IGNORE';
+exec(@ARGV) or exit 127;
+EOP
+printf '#!/bin/sh\nsed -n "s/^SigIgn:[[:space:]]*//p" /proc/$$/status > %s/sigign\nexec "$@"\n' "$W" > "$W/sigs"
+chmod 755 "$W/sigs"
+qrun -l "perl $W/ignore" $CLEAN -- "$W/m" "$W/sigs" $(rec) 0
+is "$EXIT" 0 "caller ignoring SIGPIPE: exit 0"
+is "$(( 0x$(cat "$W/sigign") >> 12 & 1 ))/$(( 0x$(cat "$W/sigign") >> 24 & 1 ))" "1/0" "... the downstream ignores SIGPIPE as the caller did, not SIGXFSZ"
+qrun $CLEAN -- "$W/m" "$W/sigs" $(rec) 0
+is "$(( 0x$(cat "$W/sigign") >> 12 & 1 ))/$(( 0x$(cat "$W/sigign") >> 24 & 1 ))" "0/0" "caller with default SIGPIPE: so has the downstream"
 
 done_testing

@@ -573,7 +573,7 @@ int main(int argc, char const *const *argv)
 {
   static struct run runs[QSCANQ_SCANLIST_MAXCMDS];
   static struct outcome o;
-  static char rest[1024];
+  static char rest[1000]; /* with verdict= and a newline, under 1024 */
   struct saved msg = { "msg", -1, { 0 }, 0 }, env = { "env", -1, { 0 }, 0 };
   struct qscanq_envinfo envinfo = QSCANQ_ENVINFO_ZERO;
   struct sigaction sa;
@@ -637,7 +637,7 @@ int main(int argc, char const *const *argv)
   if (!r) r = save(1, "env", &env, &envinfo);
   if (r)
   {
-    logfields(rest, sizeof rest, &o, &msg, &envinfo);
+    logfields(rest, 1000, &o, &msg, &envinfo);
     return refuse(VERDICT_FAIL, "fail", rest, r == QQ_READ ? "error reading the message" : "error writing the message to the spool", r);
   }
   tick_past(msg.st.st_ctim.tv_sec > env.st.st_ctim.tv_sec || (msg.st.st_ctim.tv_sec == env.st.st_ctim.tv_sec && msg.st.st_ctim.tv_nsec > env.st.st_ctim.tv_nsec) ? &msg.st.st_ctim : &env.st.st_ctim);
@@ -656,7 +656,7 @@ int main(int argc, char const *const *argv)
   }
   if (parentfd >= 0) fd_close(parentfd);
   signature(&o);
-  logfields(rest, sizeof rest, &o, &msg, &envinfo);
+  logfields(rest, 1000, &o, &msg, &envinfo);
   switch (o.v)
   {
     case VERDICT_CLEAN: verdict = "clean"; break;

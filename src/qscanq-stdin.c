@@ -89,8 +89,10 @@ static int save(int from, char const *name, struct saved *s, struct qscanq_envin
   for (;;)
   {
     size_t r;
+    int e;
     errno = 0;
     r = allread(from, buf, sizeof buf);
+    e = errno; /* 0 at the end of the input */
     if (env) qscanq_envinfo(env, buf, r);
     if (r && allwrite(fd, buf, r) < r)
     {
@@ -100,13 +102,14 @@ static int save(int from, char const *name, struct saved *s, struct qscanq_envin
     }
     s->bytes += r;
     if (r == sizeof buf) continue;
-    if (!errno) break;
-    if (errno == EAGAIN)
+    if (!e) break;
+    if (e == EAGAIN)
     {
       /* A caller's non-blocking pipe: wait, as a blocking read would. */
       iopause_fd x = { .fd = from, .events = IOPAUSE_READ };
       if (iopause_g(&x, 1, 0) >= 0 || errno == EINTR) continue;
     }
+    errno = e;
     strerr_warnwusys("read ", from ? "the envelope" : "the message");
     fd_close(fd);
     return QQ_READ;
@@ -145,17 +148,22 @@ static void tick_past(struct timespec const *t)
   }
 }
 
+static int sametime(struct timespec const *a, struct timespec const *b) { return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec; }
+
 /* The very file we wrote, as we wrote it: same inode, still under its
    name, same size, mtime and ctime. */
 static int unchanged(struct saved const *s)
 {
   struct stat a, b;
+  int ok;
   if (fstat(s->fd, &a) < 0 || lstat(s->name, &b) < 0)
   {
     strerr_warnwusys("stat ", s->name);
     return 0;
   }
-  if (a.st_dev != s->st.st_dev || a.st_ino != s->st.st_ino || b.st_dev != a.st_dev || b.st_ino != a.st_ino || a.st_size != s->st.st_size || a.st_mtim.tv_sec != s->st.st_mtim.tv_sec || a.st_mtim.tv_nsec != s->st.st_mtim.tv_nsec || a.st_ctim.tv_sec != s->st.st_ctim.tv_sec || a.st_ctim.tv_nsec != s->st.st_ctim.tv_nsec)
+  ok = a.st_dev == s->st.st_dev && a.st_ino == s->st.st_ino && b.st_dev == a.st_dev && b.st_ino == a.st_ino;
+  ok = ok && a.st_size == s->st.st_size && sametime(&a.st_mtim, &s->st.st_mtim) && sametime(&a.st_ctim, &s->st.st_ctim);
+  if (!ok)
   {
     strerr_warnw(s->name, " changed after it was saved (by a scanner?): refusing to pass it on");
     return 0;
@@ -204,13 +212,15 @@ static void child(char const *const *argv, int msgfd, int repfd, char const *tmp
   _exit(111);
 }
 
-static void readreport(int fd, struct run *r)
+/* What the pipe holds now; 0 at its end (or on an error), else 1. */
+static int readreport(int fd, struct run *r)
 {
   for (;;)
   {
     ssize_t k = read(fd, buf, sizeof buf);
     if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) return;
+    if (k < 0 && errno == EAGAIN) return 1;
+    if (k <= 0) return 0;
     if (r->replen < REPORTMAX)
     {
       size_t c = (size_t)k > REPORTMAX - r->replen ? REPORTMAX - r->replen : (size_t)k;
@@ -224,7 +234,7 @@ static void readreport(int fd, struct run *r)
    qscanq's death, then kill whatever it left. -1 if it could not run. */
 static int runone(char const *const *argv, struct saved const *msg, char const *tmpdir, int parentfd, struct run *r)
 {
-  int p[2], pidfd;
+  int p[2], pidfd, piped = 1;
   pid_t pid, self = getpid();
   tain start, deadline;
   memset(r, 0, sizeof *r);
@@ -263,7 +273,7 @@ static int runone(char const *const *argv, struct saved const *msg, char const *
   ndelay_on(p[0]);
   while (pidfd >= 0)
   {
-    iopause_fd x[3] = { { .fd = pidfd, .events = IOPAUSE_READ }, { .fd = p[0], .events = IOPAUSE_READ }, { .fd = parentfd, .events = IOPAUSE_READ } };
+    iopause_fd x[3] = { { .fd = pidfd, .events = IOPAUSE_READ }, { .fd = piped ? p[0] : -1, .events = IOPAUSE_READ }, { .fd = parentfd, .events = IOPAUSE_READ } };
     int n = iopause_g(x, parentfd >= 0 ? 3 : 2, &deadline);
     if (n < 0)
     {
@@ -278,7 +288,8 @@ static int runone(char const *const *argv, struct saved const *msg, char const *
       r->timedout = 1;
       break;
     }
-    if (x[1].revents) readreport(p[0], r);
+    /* A scanner that closed its end would make the pipe ready forever. */
+    if (x[1].revents) piped = readreport(p[0], r);
     if (parentfd >= 0 && x[2].revents)
     {
       strerr_warnw("qscanq is gone: stopping the scanner");

@@ -87,6 +87,19 @@ srun -l "perl $W/sigwrap" SCANCMD=/bin/true -- "$W/clean"
 is "$EXIT" 0 "caller ignores SIGCHLD and blocks signals: the scanner's verdict still counts (0)"
 t "... the message passed" same "$W/clean" "$R/msg"
 
+# A scanner that closes its report pipe and goes on: no busy wait.
+cat > "$W/cputime" <<'EOP'
+my $file = shift;
+system(@ARGV);
+my @t = times;
+open(my $f, '>', $file) or exit 100;
+printf $f "%d\n", ($t[2] + $t[3]) * 1000;
+exit($? >> 8);
+EOP
+srun -l "perl $W/cputime $W/cpu" "SCANCMD=/bin/sh -c 'exec >&-; sleep 2'" -- "$W/clean"
+is "$EXIT" 0 "scanner closing its stdout and running on: 0"
+t "... qscanq-stdin did not spin meanwhile ($(cat "$W/cpu") ms of CPU)" [ "$(cat "$W/cpu")" -lt 150 ]
+
 # qscanq dies while the scanner runs: nothing passed on, the scanner and
 # what it started are killed.
 # (An asynchronous command's stdin is /dev/null unless saved first.)

@@ -41,10 +41,14 @@ is "$EXIT" 71 "msg replaced by another file: 71"
 # A caller holding a pty cannot stop, interrupt or core-dump the scanner:
 # it is in a session of its own, so no terminal can signal it.
 qrun -l "$B/qq-pty $W/pty.out" "SCANCMD=/bin/sh -c 'sleep 2; exit 0'" -- "$W/clean"
-is "$EXIT" 0 "caller typing ^C ^\\ ^Z on its terminal: the scanner's verdict (clean) stands"
-t "... the message passed" same "$W/clean" "$R/msg"
-is "$(cat "$W/pty.out")" "attacks=0" "... no scanner process group could be made the terminal's foreground"
-is "$(find "$QT_SPOOL" -name 'core*' | wc -l | tr -d ' ')" 0 "... no core file in the spool"
+if [ "$EXIT" = 77 ]; then
+  for i in 1 2 3 4; do skip "no pty here"; done
+else
+  is "$EXIT" 0 "caller typing ^C ^\\ ^Z on its terminal: the scanner's verdict (clean) stands"
+  t "... the message passed" same "$W/clean" "$R/msg"
+  is "$(cat "$W/pty.out")" "attacks=0" "... no scanner process group could be made the terminal's foreground"
+  is "$(find "$QT_SPOOL" -name 'core*' | wc -l | tr -d ' ')" 0 "... no core file in the spool"
+fi
 
 # qscanq-stdin on its own, in a directory of ours, to see ../log and to
 # give it parents qscanq would not be.

@@ -8,7 +8,8 @@
    this session) and types ^C, ^\ and ^Z into the master (ISIG is on), then
    takes the foreground back; and types them with itself in the
    foreground too. Writes "attacks=N" (groups it could put in the
-   foreground) to file and exits with prog's code (128+N for signal N). */
+   foreground) to file and exits with prog's code (128+N for signal N),
+   or 77 if there is no pty to be had. */
 
 #include <dirent.h>
 #include <errno.h>
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
   if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || !(name = ptsname(m)))
   {
     perror("qq-pty: pty");
-    return 100;
+    return 77;
   }
   /* A session leader of our own, whatever our caller is. */
   a = fork();

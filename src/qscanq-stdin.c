@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -192,7 +193,15 @@ static void child(char const *const *argv, int msgfd, int repfd, char const *tmp
     memcpy(path + sizeof QSCANQ_BINDIR, prog, al + 1);
     prog = path;
   }
-  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+  /* Every disposition to its default, glibc's own signals (32, 33)
+     too, which signal() refuses to touch but a caller's SIG_IGN would
+     pass on through exec: an all-zero kernel sigaction is SIG_DFL, no
+     flags, empty mask, whatever the architecture's field order. */
+  for (int sig = 1; sig < NSIG; sig++)
+  {
+    static unsigned long const dfl[8];
+    syscall(SYS_rt_sigaction, sig, dfl, (void *)0, (size_t)((NSIG - 1) / 8));
+  }
   sig_blocknone();
   if (setsid() < 0 || fd_copy(0, msgfd) < 0 || fd_move(1, repfd) < 0 || setrlimit(RLIMIT_CORE, &nocore) < 0)
   {

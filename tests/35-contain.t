@@ -50,6 +50,25 @@ else
   is "$(find "$QT_SPOOL" -name 'core*' | wc -l | tr -d ' ')" 0 "... no core file in the spool"
 fi
 
+# The scanner's own world: no core dumps whatever the caller's limit,
+# a session of its own, no signal ignored or blocked whatever the
+# caller's dispositions and mask.
+cat > "$W/sigcaller" <<'EOP'
+use POSIX;
+$SIG{INT} = $SIG{TERM} = $SIG{QUIT} = 'IGNORE';
+sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGALRM, SIGUSR1));
+exec(@ARGV) or exit 127;
+EOP
+rm -f "$W/world"
+qrun -l "prlimit --core=unlimited -- perl $W/sigcaller" "SCANCMD=/bin/sh -c 'echo core=\$(ulimit -c) sid=\$(ps -o sid= -p \$\$ | tr -d \" \") pid=\$\$ \$(grep -E \"^Sig(Ign|Blk)\" /proc/\$\$/status | tr -d \"\\t\" | tr \"\\n\" \" \") > $W/world'" -- "$W/clean"
+world=$(cat "$W/world")
+pid=${world#*pid=}; pid=${pid%% *}
+is "$EXIT" 0 "scanner recording its world: 0"
+is "${world%% *}" "core=0" "scanner: no core dumps (RLIMIT_CORE 0) though the caller allowed them"
+is "$(echo "$world" | sed 's/.*sid=\([0-9]*\).*/\1/')" "$pid" "scanner: a session of its own (sid = its pid)"
+t "scanner: no signal ignored or blocked though the caller ignored INT, TERM, QUIT and blocked ALRM, USR1 ($world)" \
+  sh -c 'case "$1" in *"SigBlk:0000000000000000 SigIgn:0000000000000000") exit 0 ;; *) exit 1 ;; esac' x "$world"
+
 # qscanq-stdin on its own, in a directory of ours, to see ../log and to
 # give it parents qscanq would not be.
 STDIN=$QT_HOME/libexec/qscanq/qscanq-stdin

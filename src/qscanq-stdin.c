@@ -393,6 +393,7 @@ static void scanall(char const *cmd, struct saved const *msg, int parentfd, stru
     struct run *r = runs + i;
     o->v = VERDICT_FAIL;
     o->hard = 1;
+    o->r = 0; /* not started: the log says scanner=none */
     if (runone(l.cmd[i], msg, tmpdir, parentfd, r) < 0) return;
     o->r = r;
     o->ms += r->ms;
@@ -589,6 +590,44 @@ static int handover(char const *const *argv, struct saved *msg, struct saved *en
   return fail(0, QQ_TEMP);
 }
 
+/* Signals, process controls, and our parent, qscanq: its pid, 0 if it
+   is gone or a control cannot be set. A caller's SIGCHLD set to be
+   ignored would make the scanner's status unreadable; a caller's
+   blocked signals are no business of ours; a file size limit must be a
+   write error (53), not a dead process. We die with qscanq while
+   nothing of ours runs; while a scanner runs, *parentfd watches qscanq
+   instead, so that what the scanner started is killed first. */
+static pid_t start(int *parentfd)
+{
+  struct sigaction sa;
+  pid_t ppid = getppid();
+  sig_restore(SIGCHLD);
+  sig_blocknone();
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGXFSZ, &sa, &oldxfsz);
+  sigaction(SIGPIPE, &sa, &oldpipe);
+  tain_now_set_stopwatch_g();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+  {
+    strerr_warnwusys("set the process controls", "");
+    return 0;
+  }
+  *parentfd = pidfd_open(ppid, 0);
+  if (ppid == 1 || getppid() != ppid)
+  {
+    strerr_warnw("qscanq is gone: not going on");
+    return 0;
+  }
+  if (*parentfd < 0) strerr_warnwusys("watch ", "qscanq");
+  return ppid;
+}
+
+static struct timespec const *later(struct timespec const *a, struct timespec const *b)
+{
+  return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec) ? a : b;
+}
+
 int main(int argc, char const *const *argv)
 {
   static struct run runs[QSCANQ_SCANLIST_MAXCMDS];
@@ -596,42 +635,16 @@ int main(int argc, char const *const *argv)
   static char rest[1000]; /* with verdict= and a newline, under 1024 */
   struct saved msg = { "msg", -1, { 0 }, 0 }, env = { "env", -1, { 0 }, 0 };
   struct qscanq_envinfo envinfo = QSCANQ_ENVINFO_ZERO;
-  struct sigaction sa;
   char const *cmd = QSCANQ_SCANCMD;
   char const *verdict;
-  int accept = 0, parentfd, r;
+  int accept = 0, parentfd = -1, r;
   pid_t ppid;
   PROG = "qscanq-stdin";
   (void)argc;
   debug = !!getenv("DEBUG");
 
-  /* A caller's SIGCHLD set to be ignored would make the scanner's status
-     unreadable; a caller's blocked signals are no business of ours. */
-  sig_restore(SIGCHLD);
-  sig_blocknone();
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = SIG_IGN;
-  /* A file size limit must be a write error (53), not a dead process. */
-  sigaction(SIGXFSZ, &sa, &oldxfsz);
-  sigaction(SIGPIPE, &sa, &oldpipe);
-  tain_now_set_stopwatch_g();
-
-  /* Dies with qscanq while nothing of ours runs; while a scanner runs,
-     qscanq's death is watched instead (parentfd), so that what the
-     scanner started is killed first. */
-  ppid = getppid();
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-  {
-    strerr_warnwusys("set the process controls", "");
-    return fail(0, QQ_TEMP);
-  }
-  parentfd = pidfd_open(ppid, 0);
-  if (ppid == 1 || getppid() != ppid)
-  {
-    strerr_warnw("qscanq is gone: not going on");
-    return fail(0, QQ_TEMP);
-  }
-  if (parentfd < 0) strerr_warnwusys("watch ", "qscanq");
+  ppid = start(&parentfd);
+  if (!ppid) return fail(0, QQ_TEMP);
 
   {
     char const *x = getenv("SCANCMD");
@@ -660,7 +673,7 @@ int main(int argc, char const *const *argv)
     logfields(rest, 1000, &o, &msg, &envinfo);
     return refuse(VERDICT_FAIL, "fail", rest, r == QQ_READ ? "error reading the message" : "error writing the message to the spool", r);
   }
-  tick_past(msg.st.st_ctim.tv_sec > env.st.st_ctim.tv_sec || (msg.st.st_ctim.tv_sec == env.st.st_ctim.tv_sec && msg.st.st_ctim.tv_nsec > env.st.st_ctim.tv_nsec) ? &msg.st.st_ctim : &env.st.st_ctim);
+  tick_past(later(&msg.st.st_ctim, &env.st.st_ctim));
 
   if (prctl(PR_SET_PDEATHSIG, 0) < 0)
   {

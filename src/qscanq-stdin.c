@@ -140,9 +140,9 @@ static int save(int from, char const *name, struct saved *s, struct qscanq_envin
    for a clock that was set back. */
 static void tick_past(struct timespec const *t)
 {
-  for (int i = 0; i < 50; i++)
+  for (int i = 0; i < 250; i++)
   {
-    struct timespec now, ms = { 0, 1000000 };
+    struct timespec now, ms = { 0, 200000 };
     if (clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0) return;
     if (now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec > t->tv_nsec)) return;
     nanosleep(&ms, 0);

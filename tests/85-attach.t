@@ -197,6 +197,6 @@ is "$EXIT" 71 "... through the chain the message is deferred (71), not passed"
 t "... nothing passed on" [ ! -e "$R/msg" ]
 qrun "SCANCMD=qscanq-attach -f $W/badext qscanq-clamav -d $QT/db" QSCANQ_LOG=1 -- "$W/rlo"
 is "$EXIT" 31 "chain: the RLO-disguised .exe is refused (31)"
-t "chain: the log line names it, escaped" grep -q ' verdict=banned sig=invoice\\u202egpj.exe ' "$R/stderr"
+t "chain: the log line names it, escaped" grep -q ' verdict=banned sig=banned:invoice\\u202egpj.exe ' "$R/stderr"
 
 done_testing

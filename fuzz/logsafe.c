@@ -94,6 +94,21 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
   check(len <= full && !memcmp(out, all, len));
   /* Never more cut than the longest escape that did not fit. */
   if (max && len < full) check(len + 6 > max - 1);
+  /* The ends-keeping form: as safe, within max; and made safe twice
+     reads as made safe once. */
+  len = qscanq_logsafe_ends(out, max, (char const *)data, size);
+  if (max)
+  {
+    check(len < max && !out[len] && strlen(out) == len);
+    wellformed((unsigned char const *)out, len);
+  }
+  if (max > full)
+  {
+    char *twice = malloc(max);
+    if (!twice) abort();
+    check(qscanq_logsafe_ends(twice, max, all, full) == full && !memcmp(twice, all, full + 1));
+    free(twice);
+  }
   free(out);
   free(all);
   return 0;

@@ -409,7 +409,7 @@ static void signature(struct outcome *o)
   size_t off, n;
   o->sig[0] = 0;
   if (o->v != VERDICT_VIRUS && o->v != VERDICT_BANNED) return;
-  if (o->r && qscanq_signame(o->r->report, o->r->replen, &off, &n)) qscanq_logsafe(o->sig, 128, o->r->report + off, n);
+  if (o->r && qscanq_signame(o->r->report, o->r->replen, &off, &n)) qscanq_logsafe_ends(o->sig, 128, o->r->report + off, n);
   else memcpy(o->sig, "unknown", 8);
 }
 

@@ -37,11 +37,22 @@ static size_t utf8(unsigned char const *s, size_t n, unsigned int *u)
   return len;
 }
 
-size_t qscanq_logsafe(char *out, size_t max, char const *in, size_t len)
+static int hexlow(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
+/* Length of a \xHH or \uXXXX escape at s, as this file writes them; 0 if none. */
+static size_t escape(unsigned char const *s, size_t n)
+{
+  if (n >= 4 && s[0] == '\\' && s[1] == 'x' && hexlow(s[2]) && hexlow(s[3])) return 4;
+  if (n >= 6 && s[0] == '\\' && s[1] == 'u' && hexlow(s[2]) && hexlow(s[3]) && hexlow(s[4]) && hexlow(s[5])) return 6;
+  return 0;
+}
+
+static size_t safe(char *out, size_t max, char const *in, size_t len, size_t *used, int keep)
 {
   static char const hex[] = "0123456789abcdef";
   unsigned char const *s = (unsigned char const *)in;
   size_t i = 0, o = 0;
+  *used = 0;
   if (!max) return 0;
   while (i < len)
   {
@@ -49,7 +60,12 @@ size_t qscanq_logsafe(char *out, size_t max, char const *in, size_t len)
     size_t el, k;
     unsigned int u = 0;
     unsigned char c = s[i];
-    if (c > 0x20 && c < 0x7f && c != '"' && c != '\\')
+    if (keep && (k = escape(s + i, len - i)))
+    {
+      memcpy(e, s + i, k);
+      el = k;
+    }
+    else if (c > 0x20 && c < 0x7f && c != '"' && c != '\\')
     {
       e[0] = (char)c;
       el = 1;
@@ -85,5 +101,41 @@ size_t qscanq_logsafe(char *out, size_t max, char const *in, size_t len)
     i += k;
   }
   out[o] = 0;
+  *used = i;
   return o;
 }
+
+size_t qscanq_logsafe(char *out, size_t max, char const *in, size_t len)
+{
+  size_t used;
+  return safe(out, max, in, len, &used, 0);
+}
+
+/* A name too long for its place keeps both ends, joined by "...": its
+   start says what it is, its end is the extension that decides how it
+   is run. The tail gets the room the head leaves; neither end is cut
+   inside a UTF-8 sequence or an escape. Escapes already in the input
+   (a scanner's report that made the name safe itself) are kept as they
+   are, not escaped twice: made safe twice is made safe once. */
+size_t qscanq_logsafe_ends(char *out, size_t max, char const *in, size_t len)
+{
+  char tail[6 * 48 + 1];
+  size_t used, o, h, t, tl;
+  o = safe(out, max, in, len, &used, 1);
+  if (used == len || max < 32) return o;
+  h = len / 3 < 16 ? len / 3 : 16;
+  while (h && ((unsigned char)in[h] & 0xc0) == 0x80) h--;
+  t = len - h > 48 ? len - 48 : h;
+  o = safe(out, max / 3, in, h, &used, 1);
+  for (;; t++)
+  {
+    while (t < len - 1 && ((unsigned char)in[t] & 0xc0) == 0x80) t++;
+    tl = safe(tail, sizeof tail, in + t, len - t, &used, 1);
+    if (o + 3 + tl < max || t >= len - 1) break;
+  }
+  if (o + 3 + tl >= max) return o;
+  memcpy(out + o, "...", 3);
+  memcpy(out + o + 3, tail, tl + 1);
+  return o + 3 + tl;
+}
+

@@ -61,5 +61,9 @@ extern int qscanq_regular_input(char const *file, char const *tmpdir);
    bidirectional controls as \uXXXX. Writes at most max bytes with the
    NUL, never cutting an escape; returns the length. */
 extern size_t qscanq_logsafe(char *out, size_t max, char const *in, size_t len);
+/* The same, but what does not fit keeps both ends ("head...tail"): for
+   names, whose extension is at the end; and escapes already in the
+   input pass unchanged, so that a value made safe twice reads as once. */
+extern size_t qscanq_logsafe_ends(char *out, size_t max, char const *in, size_t len);
 
 #endif

@@ -1,14 +1,32 @@
 #include <stdlib.h>
+#include <string.h>
+#include <skalibs/allreadwrite.h>
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
 #include <qscanq/clam.h>
 #include <qscanq/exitcodes.h>
 
+/* libclamav's messages, as it would print them, except that a failed
+   allocation ends the scan at once. libclamav carries on after one: a
+   MIME part it could not store is left out (so its verdict is not to be
+   trusted), and under a tight softlimit its mail parser retries for
+   minutes, until the scan timeout kills it. */
+static void msg(enum cl_msg severity, char const *fullmsg, char const *text, void *ctx)
+{
+  (void)ctx;
+  if (severity != CL_MSG_ERROR && severity != CL_MSG_WARN) return;
+  allwrite(2, fullmsg, strlen(fullmsg));
+  if (severity == CL_MSG_ERROR && (strstr(text, "alloc") || strstr(text, "memory")))
+    strerr_dief(VERDICT_FAIL, "libclamav ran out of memory: raise the memory limit (softlimit -m)");
+}
+
 struct cl_engine *qscanq_clam_engine(char const *dbdir, char const *tmpdir)
 {
   struct cl_engine *e;
   unsigned int sigs = 0;
-  cl_error_t r = cl_init(CL_INIT_DEFAULT);
+  cl_error_t r;
+  cl_set_clcb_msg(&msg);
+  r = cl_init(CL_INIT_DEFAULT);
   if (r != CL_SUCCESS) strerr_diefu(VERDICT_FAIL, "initialize libclamav: ", cl_strerror(r));
   e = cl_engine_new();
   if (!e) strerr_diefu(VERDICT_FAIL, "create a libclamav engine");

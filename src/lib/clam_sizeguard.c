@@ -54,6 +54,14 @@ static uint64_t hash(char const *s)
   return h;
 }
 
+/* The caller's own metadata callback, if any. */
+static cl_error_t chainmeta(struct qscanq_sizeguard *g, char const *type, unsigned long fsize_container,
+    char const *filename, unsigned long fsize_real, int is_encrypted, unsigned int pos)
+{
+  if (!g->nextmeta) return CL_CLEAN;
+  return (*g->nextmeta)(type, fsize_container, filename, fsize_real, is_encrypted, pos, g->nextctx);
+}
+
 /* Called once or twice (central directory, then local header) for every
    zip member, once per member of 7z, rar, cab..., and for every MIME part
    (container CL_TYPE_MAIL: a part is no larger than the message, it is not
@@ -69,7 +77,7 @@ static cl_error_t meta(char const *type, unsigned long fsize_container, char con
   key[1] = fsize_container;
   key[2] = fsize_real;
   key[3] = hash(filename) ^ ((uint64_t)pos << 32);
-  if (!memcmp(key, g->last, sizeof key)) return CL_CLEAN;
+  if (!memcmp(key, g->last, sizeof key)) return chainmeta(g, type, fsize_container, filename, fsize_real, is_encrypted, pos);
   memcpy(g->last, key, sizeof key);
   if (fsize_container == 0xffffffffUL || fsize_real == 0xffffffffUL)
   {
@@ -79,7 +87,7 @@ static cl_error_t meta(char const *type, unsigned long fsize_container, char con
        it passes. The size is unknown; the member was not scanned. */
     if (g->unscanned < UINT32_MAX) g->unscanned++;
     if (!g->name[0] || !g->trimmed) setname(g, filename);
-    return CL_CLEAN;
+    return chainmeta(g, type, fsize_container, filename, fsize_real, is_encrypted, pos);
   }
   if (!type || strcmp(type, "CL_TYPE_MAIL")) g->declared = add(g->declared, fsize_real);
   /* An encrypted member is not extracted at all: not a size matter. */
@@ -90,7 +98,7 @@ static cl_error_t meta(char const *type, unsigned long fsize_container, char con
     g->bomb = 1;
     return CL_VIRUS;
   }
-  return CL_CLEAN;
+  return chainmeta(g, type, fsize_container, filename, fsize_real, is_encrypted, pos);
 }
 
 /* Every file libclamav is about to scan: level 0 is the message, deeper

@@ -28,7 +28,8 @@ struct qscanq_clamlimits
 extern void qscanq_clam_limits(struct cl_engine *e, struct qscanq_clamlimits *l);
 /* A size as clamd.conf writes one: digits, then an optional k/K or m/M
    (or g/G) for 1024, 1024^2 (1024^3). 1 ok, 0 malformed, zero or
-   overflowing. */
+   overflowing. In clam_size.c, which calls no libclamav: a static
+   program may parse such an option too. */
 extern int qscanq_clam_size(char const *s, uint64_t *n);
 
 /* The size guard: libclamav trims an archive member to MaxFileSize and
@@ -40,14 +41,17 @@ extern int qscanq_clam_size(char const *s, uint64_t *n);
    scan afterwards: nothing that was not scanned whole is clean.
 
    Use: fill in the limits to judge against (qscanq_clam_limits' result;
-   qscanq-attach: clamd's), optionally a file-inspection callback to chain
-   to, then qscanq_clam_sizeguard(engine, &g), and pass &g as the context
-   of cl_scandesc_callback. One guard per scan; the engine's callbacks
-   stay installed. */
+   qscanq-attach: clamd's), optionally the caller's own file-inspection
+   and metadata callbacks to chain to (they get nextctx, after the guard's
+   bookkeeping; their CL_VIRUS stops the scan), then
+   qscanq_clam_sizeguard(engine, &g, fd), and pass &g as the context of
+   cl_scandesc_callback. One guard per scan; the engine's callbacks stay
+   installed. */
 struct qscanq_sizeguard
 {
   struct qscanq_clamlimits limit; /* judged against; set by the caller */
   clcb_file_inspection next; /* chained, with nextctx; may be 0 */
+  clcb_meta nextmeta; /* chained, with nextctx; may be 0 */
   void *nextctx;
   /* What the scan showed (qscanq_clam_sizeguard zeroes it). */
   uint64_t msgsize; /* the scanned file itself (level 0) */

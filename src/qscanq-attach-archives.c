@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <skalibs/buffer.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/strerr.h>
 #include <qscanq/clam.h>
@@ -18,7 +19,7 @@
 #include <qscanq/qscanq.h>
 #include <qscanq/attach.h>
 
-#define USAGE "qscanq-attach-archives [ -f badext ] [ -p patterns ] [ scanner arg... ]"
+#define USAGE "qscanq-attach-archives [ -f badext ] [ -p patterns ] [ -m maxfilesize ] [ -M maxscansize ] [ scanner arg... ]"
 
 static int tnefname(char const *name, size_t len, void *ctx)
 {
@@ -122,6 +123,10 @@ static struct cl_engine *engine_for_names(char const *tmpdir)
 int main(int argc, char const *const *argv)
 {
   struct qscanq_judge st = QSCANQ_JUDGE_ZERO;
+  struct qscanq_sizeguard g = { .next = &inspect, .nextmeta = &meta, .nextctx = &st };
+  enum qscanq_verdict v;
+  char const *what;
+  char why[512];
   struct cl_engine *engine;
   struct cl_scan_options opts;
   char const *virname = 0;
@@ -137,19 +142,31 @@ int main(int argc, char const *const *argv)
   if (!tmpdir || !*tmpdir) tmpdir = "/tmp";
   fd = qscanq_regular_input(0, tmpdir);
   engine = engine_for_names(tmpdir);
-  cl_engine_set_clcb_file_inspection(engine, &inspect);
-  cl_engine_set_clcb_meta(engine, &meta);
+  /* The engine cuts where clamd cuts (its MaxFileSize, MaxScanSize): the
+     size guard sees what clamd would not scan whole, which clamd itself
+     passes as clean for a zip. The guard chains to the name callbacks. */
+  g.limit.filesize = st.maxfilesize;
+  g.limit.scansize = st.maxscansize;
+  qscanq_clam_limits(engine, &g.limit);
   qscanq_clam_options(&opts);
-  /* Names only: limits hit here are the content scanner's business. */
-  opts.heuristic = 0;
+  /* Names and limits: libclamav's own exceeds-max findings (gzip past
+     MaxFileSize, MaxScanSize) count; other heuristics are the content
+     scanner's business. */
+  opts.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX;
   opts.general = 0;
-  r = cl_scandesc_callback(fd, "msg", &virname, &scanned, engine, &opts, &st);
+  qscanq_clam_sizeguard(engine, &g, fd);
+  r = cl_scandesc_callback(fd, "msg", &virname, &scanned, engine, &opts, &g);
   if (st.bannedlen) return qscanq_judge_report(&st);
-  /* Only a banned name is a refusal. Anything else libclamav says but
-     "clean" (a finding that is no banned name, an error, a limit) is
-     unplanned: a failure, never a pass. */
-  if (r == CL_VIRUS) strerr_dief(VERDICT_FAIL, "libclamav reported a finding that is no banned name: ", virname ? virname : "?");
-  if (r != CL_CLEAN) strerr_dief(VERDICT_FAIL, "parsing the message failed: ", cl_strerror(r));
+  v = qscanq_sizeguard_verdict(&g, r, virname, &what, why, sizeof why);
+  if (v != VERDICT_CLEAN)
+  {
+    buffer_puts(buffer_1, "msg: ");
+    buffer_puts(buffer_1, what);
+    buffer_putsflush(buffer_1, v == VERDICT_VIRUS ? " FOUND\n" : " ERROR\n");
+    if (v == VERDICT_VIRUS) return v;
+    strerr_dief(VERDICT_FAIL, "not scanned whole: ", why,
+        ": raise MaxFileSize/MaxScanSize in clamd.conf and -m/-M together");
+  }
   cl_engine_free(engine);
   if (!argc) return VERDICT_CLEAN;
   if (lseek(fd, 0, SEEK_SET) < 0 || (fd && fd_move(0, fd) < 0)) strerr_diefusys(VERDICT_FAIL, "rewind the message");

@@ -17,7 +17,7 @@
 #include <qscanq/attach.h>
 #include "conf.h"
 
-#define USAGE "qscanq-attach [ -f badext ] [ -p patterns ] [ scanner arg... ]"
+#define USAGE "qscanq-attach [ -f badext ] [ -p patterns ] [ -m maxfilesize ] [ -M maxscansize ] [ scanner arg... ]"
 #define ARCHIVES QSCANQ_LIBEXEC "/qscanq-attach-archives"
 
 static int mimename(char const *name, size_t len, void *ctx)
@@ -38,8 +38,9 @@ int main(int argc, char const *const *argv)
   rest = argv + ind;
   if (!tmpdir || !*tmpdir) tmpdir = "/tmp";
   fd = qscanq_regular_input(0, tmpdir);
-  if (!st.pol.ext.len && !st.pol.pat.len) flags = 0; /* no policy: nothing to judge */
-  else
+  /* The walk runs without a policy too: a part that may hold an archive
+     needs the archive pass, which checks every member against clamd's
+     limits (-m, -M). */
   {
     /* The names as sent, from the MIME structure, read in chunks: the
        memory used does not grow with the message. */

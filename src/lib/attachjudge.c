@@ -9,6 +9,7 @@
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
 #include <qscanq/attach.h>
+#include <qscanq/clam.h>
 
 /* What qscanq-attach and its archive pass share: the options, the
    judging of a name, and the report. */
@@ -34,12 +35,18 @@ int qscanq_judge_options(struct qscanq_judge *j, int argc, char const *const *ar
   subgetopt l = SUBGETOPT_ZERO;
   for (;;)
   {
-    int opt = subgetopt_r(argc, argv, "f:p:", &l);
+    int opt = subgetopt_r(argc, argv, "f:p:m:M:", &l);
     if (opt == -1) break;
     switch (opt)
     {
       case 'f': readpolicy(&j->pol, QSCANQ_BADEXT, l.arg); break;
       case 'p': readpolicy(&j->pol, QSCANQ_PATTERNS, l.arg); break;
+      case 'm':
+        if (!qscanq_clam_size(l.arg, &j->maxfilesize)) strerr_dief(VERDICT_FAIL, "bad size: ", l.arg);
+        break;
+      case 'M':
+        if (!qscanq_clam_size(l.arg, &j->maxscansize)) strerr_dief(VERDICT_FAIL, "bad size: ", l.arg);
+        break;
       default: strerr_dieusage(VERDICT_FAIL, usage);
     }
   }

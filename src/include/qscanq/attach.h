@@ -110,12 +110,14 @@ struct qscanq_judge
   size_t bannedlen;
   char banned[QSCANQ_NAMEMAX];
   int debug;
+  uint64_t maxfilesize; /* -m: clamd's MaxFileSize (Debian's 25M) */
+  uint64_t maxscansize; /* -M: clamd's MaxScanSize (Debian's 100M) */
 };
-#define QSCANQ_JUDGE_ZERO        \
-  {                              \
-    QSCANQ_POLICY_ZERO, 0, "", 0 \
+#define QSCANQ_JUDGE_ZERO                                      \
+  {                                                            \
+    QSCANQ_POLICY_ZERO, 0, "", 0, 25ULL << 20, 100ULL << 20    \
   }
-/* Parses -f BADEXT and -p PATTERNS, reading each file (dies with exit 2
+/* Parses -f BADEXT, -p PATTERNS, -m MAXFILESIZE and -M MAXSCANSIZE, reading each file (dies with exit 2
    naming the file and line of a malformed one, or with usage); returns
    the index of the first argument after the options. */
 extern int qscanq_judge_options(struct qscanq_judge *j, int argc, char const *const *argv, char const *usage);

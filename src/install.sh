@@ -3,13 +3,14 @@
 # and mode.
 # usage: install.sh install|uninstall BUILD DESTDIR HOME QMAIL SCANDIR SCANCMD QSCAND QMAILDKIM
 #        TRUSTED AGEOUT SCANTIMEOUT
-# Owners are set only when run as root; otherwise everything is installed
-# as the current user (a private test or staging tree).
+# Owners are set only when run as root, and INSTALL_OWNERS is not "no";
+# otherwise everything is installed as the current user (a private test
+# or staging tree: a package build, where dpkg sets the owners).
 set -eu
 what=$1 build=$2 dest=$3 home=$4 qmail=$5 scandir=$6 scancmd=$7 qscand=$8 qmaildkim=$9
 trusted=${10} ageout=${11} scantimeout=${12}
 here=$(cd "$(dirname "$0")" && pwd)
-root=no; [ "$(id -u)" = 0 ] && root=yes
+root=no; [ "$(id -u)" = 0 ] && [ "${INSTALL_OWNERS:-yes}" != no ] && root=yes
 if [ $what = install ] && [ $root = yes ] && ! id "$qscand" >/dev/null 2>&1; then
   echo "install.sh: fatal: user $qscand does not exist (make setup creates it)" >&2
   exit 100
@@ -45,7 +46,7 @@ trap 'rm -f "$new"' EXIT
 lines | while read -r type path owner group mode src; do
   target=$dest$path
   [ "$owner" = QSCAND ] && owner=$qscand
-  [ "$group" = QSCAND ] && group=$(id -gn "$qscand")
+  [ "$group" = QSCAND ] && [ $root = yes ] && group=$(id -gn "$qscand")
   case "$type" in
     d)
       if [ ! -d "$target" ]; then

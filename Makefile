@@ -107,3 +107,17 @@ bench:
 
 clean:
 	rm -rf $(BUILD)
+
+# The Debian package (debian/): dpkg-buildpackage in this tree; the .deb
+# lands in the parent directory. The version file and debian/changelog
+# must agree. check-deb (root, Debian 12) builds it from a clean clone,
+# installs, upgrades, removes and purges it: tests/deb/package.t.
+.PHONY: deb check-deb
+deb:
+	@v=$$(head -n 1 version) c=$$(dpkg-parsechangelog -S Version) && [ "$$v" = "$$c" ] || \
+	  { echo "make deb: version says $$v but debian/changelog $$c" >&2; exit 1; }
+	dpkg-buildpackage -us -uc -b
+
+check-deb:
+	@sh tools/deps
+	@prove -v tests/deb/package.t

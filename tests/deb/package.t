@@ -116,7 +116,7 @@ bad=0 n=0
 grep -v '^[[:space:]]*\(#\|$\)' "$tab" > "$T/tab"
 while read -r type path owner group mode _; do
   n=$((n + 1))
-  case "$path" in HOME/*) path=/usr/${path#HOME/} ;; SCANDIR) path=$SPOOL ;; esac
+  case "$path" in HOME/*) path=/usr/${path#HOME/} ;; SCANDIR) path=$SPOOL ;; SCANDIR/*) path=$SPOOL/${path#SCANDIR/} ;; esac
   # dh_compress gzips the man pages, as Debian policy wants.
   [ "$type" = m ] && path=$path.gz
   [ "$owner" = QSCAND ] && owner=$QSCAND

@@ -39,7 +39,7 @@ LIB_SRC := $(wildcard src/lib/*.c)
 LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 HDRS := $(wildcard src/include/qscanq/*.h) $(BUILD)/conf.h
 
-.PHONY: all clean check demo bench install uninstall setup deps FORCE
+.PHONY: all clean check demo bench bench-profile install uninstall setup deps FORCE
 all: $(addprefix $(BUILD)/,$(PROGS) $(TEST_HELPERS))
 
 $(BUILD)/conf.h: FORCE
@@ -104,6 +104,11 @@ bench:
 	@sh tools/deps
 	@$(MAKE) --no-print-directory all
 	@sh tools/bench
+
+bench-profile:
+	@sh tools/deps strace linux-perf
+	@$(MAKE) --no-print-directory all
+	@sh tools/bench profile
 
 clean:
 	rm -rf $(BUILD)

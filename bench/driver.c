@@ -247,7 +247,16 @@ static void run_one(struct cell *c)
     else if (env[1] >= 0) x[io = n++] = (struct pollfd){ env[1], POLLOUT, 0 };
     if (!exited) x[ip = n++] = (struct pollfd){ pidfd, POLLIN, 0 };
     if (!n) break;
-    if (poll(x, (nfds_t)n, -1) < 0)
+    /* Something that outlives the program holds fd 2: give up on it. */
+    if (exited && now() - texit > 30)
+    {
+      snprintf(errbuf, sizeof errbuf, "fd 2 still open 30 s after the exit");
+      errlen = strlen(errbuf);
+      wstat = 111 << 8;
+      teof = now();
+      break;
+    }
+    if (poll(x, (nfds_t)n, exited ? 1000 : -1) < 0)
     {
       if (errno == EINTR) continue;
       die("poll");
@@ -304,6 +313,8 @@ static void run_one(struct cell *c)
     }
   }
   close(pidfd);
+  if (err[0] >= 0) close(err[0]);
+  if (rep[0] >= 0) close(rep[0]);
   if (in[1] >= 0) close(in[1]);
   if (env[1] >= 0) close(env[1]);
   errbuf[errlen] = 0;

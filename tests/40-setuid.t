@@ -9,7 +9,7 @@ quid=$(uid_of "$Q") qgid=$(gid_of "$Q")
 tuid=$(uid_of "$QT_TRUSTED") tgid=$(gid_of "$QT_TRUSTED")
 uuid=$(uid_of "$QT_UNTRUSTED") ugid=$(gid_of "$QT_UNTRUSTED")
 
-is "$(stat -c '%U %a' "$QSCANQ")" "$Q 4711" "qscanq is setuid $Q, mode 4711"
+is "$(stat -c '%U %G %a' "$QSCANQ")" "$Q $(id -gn "$Q") 6711" "qscanq is setuid and setgid $Q, mode 6711"
 is "$(stat -c '%U %a' "$QT_HOME/libexec/qscanq/qscanq-stdin")" "root 755" "qscanq-stdin is root, 755, not setuid"
 is "$(stat -c '%U %G %a' "$QT_SPOOL")" "$Q $(id -gn "$Q") 750" "spool is $Q:$Q 750"
 
@@ -36,6 +36,7 @@ mkdir -p "$W/scan"; chmod 1777 "$W/scan"
 qrun -u "$QT_TRUSTED" "SCANCMD=$B/qq-record -s $W/scan 0" -- "$W/m"
 is "$EXIT" 0 "recording scanner says clean: 0"
 is "$(sed -n 1p "$W/scan/ids")" "uid $quid $quid $quid" "scanner runs as $Q (real, effective, saved)"
+is "$(sed -n 2p "$W/scan/ids")" "gid $qgid $qgid $qgid" "... and with $Q's group, although the caller is in none of $Q's groups"
 is "$(tr '\n' ' ' < "$W/scan/fds")" "0 1 2 " "scanner has fds 0 1 2 only (no envelope)"
 is "$(cat "$W/scan/fd0")" "rdonly offset 0" "scanner's fd 0 is the message, read-only"
 t "scanner saw the message" same "$W/m" "$W/scan/msg"
@@ -55,6 +56,14 @@ is "$EXIT" 31 "untrusted caller cannot switch the scanner off"
 qrun -u "$QT_UNTRUSTED" "SCANDIR=$W/other" QSCANQ_LOG=1 -- "$W/m"
 is "$EXIT" 0 "untrusted caller's SCANDIR: message goes through"
 t "... in the compiled-in spool, not SCANDIR" sh -c '[ -z "$(ls -A "$1")" ]' x "$W/other"
+# An untrusted caller's message directory is made with qscand's group
+# (setgid), so the default scanner, which gets qscanq's ids, has it too.
+exec 9>>"$QT_SPOOL/lock"; flock -n 9
+qrun -u "$QT_UNTRUSTED" -- "$W/m"
+d=$(ls -dt "$QT_SPOOL"/@* | head -n 1)
+is "$EXIT $(stat -c %G "$d")" "0 $(id -gn "$Q")" "untrusted caller: the message directory has $Q's group"
+is "$(sed -n 2p "$R/ids")" "gid $ugid $ugid $ugid" "... and the downstream has the caller's group only"
+exec 9>&-
 qrun -u "$QT_TRUSTED" "SCANCMD=/bin/sh -c 'exit 2'" -- "$W/m"
 is "$EXIT" 71 "trusted caller's SCANCMD is honoured"
 # Holding run-cleanq's lock keeps the finished directory for us to see.

@@ -168,7 +168,7 @@ fi
 D=$W/dest
 "$QT/make" DESTDIR="$D" install
 t "install into DESTDIR: qscanq is there" [ -f "$D$QT_HOME/bin/qscanq" ]
-need_root && is "$(stat -c '%U %a' "$D$QT_HOME/bin/qscanq")" "$QT_QSCAND 4711" "... setuid $QT_QSCAND"
+need_root && is "$(stat -c '%U %a' "$D$QT_HOME/bin/qscanq")" "$QT_QSCAND 6711" "... setuid $QT_QSCAND"
 "$QT/make" DESTDIR="$D" uninstall
 is "$(find "$D" -mindepth 1 -not -type d | wc -l | tr -d ' ')" 0 "uninstall removes every installed file"
 is "$(find "$D$QT_HOME" -mindepth 1 2>/dev/null | wc -l | tr -d ' ')" 0 "... and the directories it made"

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,6 +51,23 @@ static void spawn_cleanq(void)
   _exit(111);
 }
 
+/* What the caller left us must not change how we work: an ignored
+   SIGCHLD makes waitpid fail with ECHILD (every message would be
+   deferred), a blocked signal would stay blocked in the scanner, and
+   the caller's umask must not open up the spool. */
+static int reset_process(void)
+{
+  struct sigaction sa;
+  sigset_t none;
+  umask(077);
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  sigemptyset(&none);
+  if (sigaction(SIGCHLD, &sa, 0) < 0) return -1;
+  return sigprocmask(SIG_SETMASK, &none, 0);
+}
+
 static void logline(char const *name, int code)
 {
   char info[512];
@@ -82,7 +100,7 @@ int main(int argc, char const *const *argv)
   unsigned int i;
   PROG = "qscanq";
   (void)argc;
-  umask(077);
+  if (reset_process() < 0) return fail("reset ", "signals");
   /* A closed fd 2 would be taken by the first file we open, and every
      diagnostic written into it: make it /dev/null. A closed fd 0 or 1
      means no message or no envelope. */

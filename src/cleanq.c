@@ -107,7 +107,6 @@ int main(int argc, char const *const *argv)
 {
   unsigned int every = 0, ageout = QSCANQ_AGEOUT;
   char const *spool = QSCANQ_SCANDIR;
-  struct stat st;
   int fd;
   PROG = "cleanq";
   {
@@ -139,16 +138,21 @@ int main(int argc, char const *const *argv)
     if (errno == EPERM) strerr_dief(ADM_USAGE, "must be run as root or " QSCANQ_USER);
     strerr_diefusys(ADM_TEMP, "become ", QSCANQ_USER);
   }
-  fd = open(spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) strerr_diefusys(ADM_TEMP, "open ", spool);
-  if (fstat(fd, &st) < 0) strerr_diefusys(ADM_TEMP, "stat ", spool);
-  /* Refuse a spool somebody else could have filled with traps. */
-  if (st.st_uid != getuid()) strerr_dief(ADM_USAGE, "refusing ", spool, ": not owned by " QSCANQ_USER);
-  if (st.st_mode & 0002) strerr_dief(ADM_USAGE, "refusing ", spool, ": writable by others");
+  /* Refuse a spool somebody else could have filled with traps: the
+     rule qscanq applies too. */
+  {
+    char const *why = 0;
+    fd = qscanq_spool_open(spool, getuid(), &why);
+    if (fd < 0)
+    {
+      if (why) strerr_dief(ADM_USAGE, "refusing ", spool, ": ", why);
+      strerr_diefusys(ADM_TEMP, "open ", spool);
+    }
+  }
 
   for (;;)
   {
-    int e = pass(fd, spool, st.st_uid, ageout);
+    int e = pass(fd, spool, getuid(), ageout);
     if (!every) return e ? ADM_TEMP : 0;
     sleep(every);
   }

@@ -68,6 +68,40 @@ static int reset_process(void)
   return sigprocmask(SIG_SETMASK, &none, 0);
 }
 
+/* The spool, opened without following a link and checked (the rule
+   cleanq applies too), made our cwd for run-cleanq. -1 if refused. */
+static int open_spool(void)
+{
+  char const *spool = QSCANQ_SCANDIR;
+  char const *x = getenv("SCANDIR");
+  char const *why = 0;
+  int fd, r;
+  if (x && *x)
+  {
+    r = qscanq_trusted();
+    if (r < 0)
+    {
+      strerr_warnwusys("read ", "/etc/passwd");
+      return -1;
+    }
+    if (r) spool = x;
+  }
+  fd = qscanq_spool_open(spool, geteuid(), &why);
+  if (fd < 0)
+  {
+    if (why) strerr_warnw("refusing spool ", spool, ": ", why);
+    else strerr_warnwusys("open spool ", spool);
+    return -1;
+  }
+  if (fchdir(fd) < 0)
+  {
+    strerr_warnwusys("chdir to ", spool);
+    fd_close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 static void logline(char const *name, int code)
 {
   char info[512];
@@ -94,7 +128,6 @@ static void logline(char const *name, int code)
 int main(int argc, char const *const *argv)
 {
   char name[QSCANQ_NAMELEN];
-  char const *scandir = QSCANQ_SCANDIR;
   pid_t pid, ppid = getppid();
   int wstat, code;
   unsigned int i;
@@ -111,16 +144,7 @@ int main(int argc, char const *const *argv)
   }
   if (fcntl(2, F_GETFD) < 0 && open("/dev/null", O_WRONLY) != 2) return QQ_TEMP;
 
-  {
-    char const *x = getenv("SCANDIR");
-    if (x && *x)
-    {
-      int t = qscanq_trusted();
-      if (t < 0) return fail("read ", "/etc/passwd");
-      if (t) scandir = x;
-    }
-  }
-  if (chdir(scandir) < 0) return fail("chdir to ", scandir);
+  if (open_spool() < 0) return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
 
   /* Sticky from birth: cleanq never sees it unmarked while we work. */
   for (i = 1;; i++)

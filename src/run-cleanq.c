@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <skalibs/djbunix.h>
 #include <skalibs/strerr.h>
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
@@ -30,12 +31,17 @@ int main(int argc, char const *const *argv)
     strerr_diefusys(ADM_TEMP, "become ", QSCANQ_USER);
   }
   {
-    size_t len = strlen(spool);
-    char lock[len + 6];
-    memcpy(lock, spool, len);
-    memcpy(lock + len, "/lock", 6);
-    fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW, 0600);
-    if (fd < 0) strerr_diefusys(ADM_TEMP, "open ", lock);
+    char const *why = 0;
+    int dirfd = qscanq_spool_open(spool, getuid(), &why);
+    if (dirfd < 0)
+    {
+      if (why) strerr_dief(ADM_USAGE, "refusing ", spool, ": ", why);
+      strerr_diefusys(ADM_TEMP, "open ", spool);
+    }
+    /* Not close-on-exec: the lock must stay held across the exec. */
+    fd = openat(dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0600);
+    if (fd < 0) strerr_diefusys(ADM_TEMP, "open ", spool, "/lock");
+    fd_close(dirfd);
   }
   if (flock(fd, LOCK_EX | LOCK_NB) < 0)
   {

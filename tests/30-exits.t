@@ -104,7 +104,7 @@ qrun -- "$W/clean" /nonexistent/qmail-queue
 is "$EXIT" 71 "downstream exec failure: 71"
 t "downstream exec failure: logged" grep -q "unable to exec /nonexistent/qmail-queue" "$R/stderr"
 
-mkdir -p "$W/rospool"; chmod 0555 "$W/rospool"
+mkdir -p "$W/rospool"; chmod 0555 "$W/rospool"; need_root && chown "$QT_QSCAND" "$W/rospool"
 qrun SCANDIR="$W/rospool" -- "$W/clean"
 is "$EXIT" 71 "unwritable spool: 71"
 t "unwritable spool: logged" grep -q "unable to mkdir" "$R/stderr"

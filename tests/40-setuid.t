@@ -73,6 +73,23 @@ is "$EXIT" 0 "trusted caller's SCANDIR is honoured"
 t "... the message directory is there" sh -c 'ls -d "$1"/@* >/dev/null 2>&1' x "$W/other"
 exec 9>&-
 
+# A trusted caller's SCANDIR must be a real directory owned by $Q and
+# writable by nobody else; else 71, and nothing is made or changed there.
+mkdir -m 750 "$W/target"; chown "$Q" "$W/target"
+ln -s "$W/target" "$W/linkspool"
+mkdir -m 755 "$W/foreign"; chown "$QT_UNTRUSTED" "$W/foreign"
+mkdir -m 777 "$W/open"; chown "$Q" "$W/open"
+mkdir -m 770 "$W/groupw"; chown "$Q" "$W/groupw"
+for s in linkspool:"a symbolic link" foreign:"not owned by $Q" open:"writable by group or others" groupw:"writable by group or others"; do
+  dir=${s%%:*} why=${s#*:}
+  qrun -u "$QT_TRUSTED" "SCANDIR=$W/$dir" -- "$W/m"
+  is "$EXIT" 71 "trusted caller's SCANDIR $dir refused: 71"
+  t "... with the reason ($why)" grep -q "refusing spool $W/$dir: $why" "$R/stderr"
+  t "... and nothing passed on" [ ! -e "$R/ids" ]
+done
+t "nothing made in the spools refused" sh -c 'for d in target foreign open groupw; do [ -z "$(ls -A "$1/$d")" ] || exit 1; done' x "$W"
+is "$(stat -c %a "$W/target") $(stat -c %a "$W/open")" "750 777" "... nor any mode changed (through the link either)"
+
 # The sticky bit: set while the scanner runs, cleared after.
 exec 9>>"$QT_SPOOL/lock"; flock -n 9
 qrun -u "$QT_TRUSTED" "SCANCMD=/bin/sh -c 'stat -c %a .. > $W/scan/mode; stat -c %U:%a msg > $W/scan/msgmode'" -- "$W/m"

@@ -46,8 +46,15 @@ t "default ageout keeps a 4-second-old sticky directory" [ -d "$S/@fresh" ]
 chmod 757 "$S"
 asq "$CLEANQ" "$S" 2> "$W/err"
 is "$?" 100 "spool writable by others: refused (100)"
-t "... with a reason" grep -q "writable by others" "$W/err"
+t "... with a reason" grep -q "writable by group or others" "$W/err"
+chmod 770 "$S"
+asq "$CLEANQ" "$S" 2> "$W/err"
+is "$?" 100 "spool writable by its group: refused (100)"
 chmod 750 "$S"
+ln -s "$S" "$W/spoollink"
+asq "$CLEANQ" "$W/spoollink" 2> "$W/err"
+is "$?" 100 "spool given as a symbolic link: refused (100)"
+t "... with a reason" grep -q "a symbolic link" "$W/err"
 
 if need_root; then
   mkdir -m 700 "$S/@rootowned"

@@ -33,6 +33,16 @@ extern void qscanq_closefrom(int keep);
    not owned by uid. 0 ok, -1 error. */
 extern int qscanq_rmtree(int dirfd, char const *name, uid_t uid);
 
+/* Whether the directory open at dirfd may be used as the spool: a real
+   directory, owned by uid, not writable by group or others. 1 yes; 0 no,
+   with *why saying why; -1 error (errno). Open it with
+   O_DIRECTORY|O_NOFOLLOW, so a symbolic link is refused too. */
+extern int qscanq_spool_ok(int dirfd, uid_t uid, char const **why);
+/* Opens path as the spool (O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC) and checks
+   it with qscanq_spool_ok. The descriptor; or -1 with *why set (refused:
+   a symbolic link, or qscanq_spool_ok's reason) or *why 0 (errno). */
+extern int qscanq_spool_open(char const *path, uid_t uid, char const **why);
+
 /* Reply modes (SPEC 3). enum qscanq_verdict is in exitcodes.h. */
 /* Reports a refusal to the caller in the mode $QSCANQ_REPLY chooses and
    returns the exit code to use. what: signature, attachment or failure

@@ -1,12 +1,13 @@
-/* qscanq: the setuid (qscand) front end. Makes the message directory,
-   runs qscanq-stdin in it, marks it finished, starts a cleanq pass.
-   The rationale is in qscanq(8). */
+/* qscanq: the setuid and setgid (qscand) front end. Makes the message
+   directory, runs qscanq-stdin in it, marks it finished, starts a
+   cleanq pass. The rationale is in qscanq(8). */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,35 +21,9 @@
 
 #define MKDIR_TRIES 16
 
-static int fail(char const *step, char const *arg)
+static int failed(void)
 {
-  strerr_warnwusys(step, arg);
   return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
-}
-
-/* A detached cleanq pass: new session, nothing of the caller's held, so
-   the caller sees EOF on its pipes as soon as we exit. */
-static void spawn_cleanq(void)
-{
-  /* Our cwd is the spool, whatever SCANDIR said: it is inherited. */
-  char const *envp[] = { "PATH=/usr/bin:/bin", "SCANDIR=.", 0 };
-  char const *argv[] = { "run-cleanq", 0 };
-  pid_t pid = fork();
-  if (pid < 0)
-  {
-    if (getenv("DEBUG")) strerr_warnwusys("fork for ", QSCANQ_RUNCLEANQ);
-    return;
-  }
-  if (pid) return;
-  setsid();
-  {
-    int fd = open("/dev/null", O_RDWR);
-    if (fd < 0) _exit(111);
-    if (fd_move(0, fd) < 0 || fd_copy(1, 0) < 0 || fd_copy(2, 0) < 0) _exit(111);
-  }
-  qscanq_closefrom(-1);
-  execve(QSCANQ_RUNCLEANQ, (char *const *)argv, (char *const *)envp);
-  _exit(111);
 }
 
 /* What the caller left us must not change how we work: an ignored
@@ -66,6 +41,20 @@ static int reset_process(void)
   sigemptyset(&none);
   if (sigaction(SIGCHLD, &sa, 0) < 0) return -1;
   return sigprocmask(SIG_SETMASK, &none, 0);
+}
+
+/* A closed fd 2 would be taken by the first file we open, and every
+   diagnostic written into it: make it /dev/null. A closed fd 0 or 1
+   means no message or no envelope. 0 ok, else the exit code. */
+static int std_fds(void)
+{
+  if (fcntl(0, F_GETFD) < 0 || fcntl(1, F_GETFD) < 0)
+  {
+    if (fcntl(2, F_GETFD) >= 0) strerr_warnw("descriptor 0 or 1 is not open: no message or no envelope");
+    return QQ_READ;
+  }
+  if (fcntl(2, F_GETFD) < 0 && open("/dev/null", O_WRONLY) != 2) return QQ_TEMP;
+  return 0;
 }
 
 /* The spool, opened without following a link and checked (the rule
@@ -102,95 +91,223 @@ static int open_spool(void)
   return fd;
 }
 
-static void logline(char const *name, int code)
+/* Sticky from birth, so cleanq never sees it unmarked while we work;
+   locked for as long as we live, so cleanq can tell ours from one whose
+   qscanq was killed. (flock, not skalibs' fd_lock: fcntl locks need a
+   descriptor open for writing, which a directory cannot be.) cleanq may
+   take a sticky directory whose lock is still free, between our mkdir
+   and our flock: then the lock is busy or the directory already gone,
+   and we try the next name. Returns the locked descriptor or -1. */
+static int make_msgdir(int spoolfd, char *name)
 {
-  char info[512];
-  char fmt[UINT_FMT];
-  size_t len = strlen(name);
-  char path[len + 5];
-  ssize_t r = -1;
+  pid_t ppid = getppid();
+  for (unsigned int i = 1; i <= MKDIR_TRIES; i++)
+  {
+    struct stat st;
+    int fd;
+    qscanq_msgname(name, ppid, i);
+    if (mkdirat(spoolfd, name, 01700) < 0)
+    {
+      if (errno == EEXIST) continue;
+      strerr_warnwusys("mkdir ", name);
+      return -1;
+    }
+    fd = openat(spoolfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+    {
+      if (errno == ENOENT) continue;
+      strerr_warnwusys("open ", name);
+      return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+    {
+      if (errno == EWOULDBLOCK)
+      {
+        fd_close(fd);
+        continue;
+      }
+      strerr_warnwusys("lock ", name);
+      fchmod(fd, 0700);
+      fd_close(fd);
+      return -1;
+    }
+    if (fstat(fd, &st) < 0)
+    {
+      strerr_warnwusys("stat ", name);
+      fd_close(fd);
+      return -1;
+    }
+    if (!st.st_nlink)
+    {
+      fd_close(fd);
+      continue;
+    }
+    if (st.st_uid != geteuid() || (st.st_mode & 07777) != 01700)
+    {
+      strerr_warnw("refusing ", name, ": not the directory qscanq made");
+      fd_close(fd);
+      return -1;
+    }
+    return fd;
+  }
+  errno = EEXIST;
+  strerr_warnwusys("mkdir ", name);
+  return -1;
+}
+
+static int make_work(int dirfd, char const *name)
+{
   int fd;
-  memcpy(path, name, len);
-  memcpy(path + len, "/log", 5);
-  fd = open_read(path);
+  if (mkdirat(dirfd, "work", 0700) < 0)
+  {
+    strerr_warnwusys("mkdir ", name, "/work");
+    return -1;
+  }
+  fd = openat(dirfd, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) strerr_warnwusys("open ", name, "/work");
+  return fd;
+}
+
+/* A detached cleanq pass: new session, nothing of the caller's held, so
+   the caller sees EOF on its pipes as soon as we exit. */
+static void spawn_cleanq(void)
+{
+  /* Our cwd is the spool, whatever SCANDIR said: it is inherited. */
+  char const *envp[] = { "PATH=/usr/bin:/bin", "SCANDIR=.", 0 };
+  char const *argv[] = { "run-cleanq", 0 };
+  pid_t pid = fork();
+  if (pid < 0)
+  {
+    strerr_warnwusys("fork for ", QSCANQ_RUNCLEANQ);
+    return;
+  }
+  if (pid) return;
+  setsid();
+  {
+    int fd = open("/dev/null", O_RDWR);
+    if (fd < 0) _exit(111);
+    if (fd_move(0, fd) < 0 || fd_copy(1, 0) < 0 || fd_copy(2, 0) < 0) _exit(111);
+  }
+  qscanq_closefrom(-1);
+  execve(QSCANQ_RUNCLEANQ, (char *const *)argv, (char *const *)envp);
+  _exit(111);
+}
+
+/* Something failed after the directory was made: it is not in use, so
+   it must not look it (sticky), and a pass may as well remove it now. */
+static int abandon(int dirfd)
+{
+  if (fchmod(dirfd, 0700) < 0) strerr_warnwusys("chmod ", "message directory");
+  fd_close(dirfd);
+  spawn_cleanq();
+  return failed();
+}
+
+/* qscanq-stdin in work/. It must never hand the message on once we
+   are gone (the caller saw a failure and will send it again), but a
+   death signal set here would not reach it: the kernel clears it when
+   it execs a program whose effective ids differ from its real ones, as
+   qscanq-stdin's do. qscanq-stdin arms it itself, and tells whether we
+   are alive by our lock on the message directory. */
+static pid_t start_stdin(int workfd, char const *const *argv)
+{
+  pid_t pid = fork();
+  if (pid) return pid;
+  if (fchdir(workfd) < 0)
+  {
+    strerr_warnwusys("chdir to ", "work");
+    _exit(QQ_TEMP);
+  }
+  execv(QSCANQ_STDIN, (char *const *)argv);
+  strerr_warnwusys("exec ", QSCANQ_STDIN);
+  _exit(QQ_TEMP);
+}
+
+/* The log qscanq-stdin left in the message directory, as one line. */
+static size_t readlog(int dirfd, char *s, size_t max)
+{
+  ssize_t r = -1;
+  int fd = openat(dirfd, "log", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0)
   {
-    r = qscanq_readall(fd, info, sizeof info - 1);
+    r = qscanq_readall(fd, s, max - 1);
     fd_close(fd);
   }
   if (r < 0) r = 0;
-  info[r] = 0;
-  if (r && info[r - 1] == '\n') info[r - 1] = 0;
+  s[r] = 0;
+  if (r && s[r - 1] == '\n') s[--r] = 0;
+  return (size_t)r;
+}
+
+static void logline(int dirfd, char const *name, int code)
+{
+  char info[512];
+  char fmt[UINT_FMT];
+  size_t r = readlog(dirfd, info, sizeof info);
   fmt[uint_fmt(fmt, (unsigned int)code)] = 0;
   strerr_warn("qscanq: ", name, ": ", r ? info : "verdict=none", " exit=", fmt);
 }
 
-int main(int argc, char const *const *argv)
+static int wait_stdin(pid_t pid, char const *name)
 {
-  char name[QSCANQ_NAMELEN];
-  pid_t pid, ppid = getppid();
-  int wstat, code;
-  unsigned int i;
-  PROG = "qscanq";
-  (void)argc;
-  if (reset_process() < 0) return fail("reset ", "signals");
-  /* A closed fd 2 would be taken by the first file we open, and every
-     diagnostic written into it: make it /dev/null. A closed fd 0 or 1
-     means no message or no envelope. */
-  if (fcntl(0, F_GETFD) < 0 || fcntl(1, F_GETFD) < 0)
-  {
-    if (fcntl(2, F_GETFD) >= 0) strerr_warnw("descriptor 0 or 1 is not open: no message or no envelope");
-    return QQ_READ;
-  }
-  if (fcntl(2, F_GETFD) < 0 && open("/dev/null", O_WRONLY) != 2) return QQ_TEMP;
-
-  if (open_spool() < 0) return qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
-
-  /* Sticky from birth: cleanq never sees it unmarked while we work. */
-  for (i = 1;; i++)
-  {
-    qscanq_msgname(name, ppid, i);
-    if (mkdir(name, 01700) == 0) break;
-    if (errno != EEXIST || i >= MKDIR_TRIES) return fail("mkdir ", name);
-  }
-  {
-    size_t len = strlen(name);
-    char work[len + 6];
-    memcpy(work, name, len);
-    memcpy(work + len, "/work", 6);
-    if (mkdir(work, 0700) < 0) return fail("mkdir ", work);
-
-    pid = fork();
-    if (pid < 0) return fail("fork for ", QSCANQ_STDIN);
-    if (!pid)
-    {
-      if (chdir(work) < 0) _exit(QQ_TEMP);
-      execv(QSCANQ_STDIN, (char *const *)argv);
-      strerr_warnwusys("exec ", QSCANQ_STDIN);
-      _exit(QQ_TEMP);
-    }
-  }
+  int wstat;
   while (waitpid(pid, &wstat, 0) < 0)
-    if (errno != EINTR) return fail("wait for ", QSCANQ_STDIN);
+    if (errno != EINTR)
+    {
+      strerr_warnwusys("wait for ", QSCANQ_STDIN);
+      /* Its fate unknown, it must not hand the message on later. */
+      kill(pid, SIGKILL);
+      return failed();
+    }
   if (getenv("DEBUG"))
   {
     char fmt[UINT_FMT];
     fmt[uint_fmt(fmt, (unsigned int)wstat)] = 0;
     strerr_warni(name, ": qscanq-stdin wait status ", fmt);
   }
-  if (WIFEXITED(wstat)) code = WEXITSTATUS(wstat);
-  else
+  if (WIFEXITED(wstat)) return WEXITSTATUS(wstat);
   {
     char fmt[UINT_FMT];
     fmt[uint_fmt(fmt, (unsigned int)WTERMSIG(wstat))] = 0;
     strerr_warnw("qscanq-stdin killed by signal ", fmt);
-    code = qscanq_reply(VERDICT_FAIL, 0, QQ_TEMP);
   }
+  return failed();
+}
 
-  if (getenv("QSCANQ_LOG")) logline(name, code);
-  /* Finished: cleanq may take it now. A failure here only delays that
-     until the directory is stale; the message's fate is already decided. */
-  if (chmod(name, 0700) < 0) strerr_warnwusys("chmod ", name);
+int main(int argc, char const *const *argv)
+{
+  char name[QSCANQ_NAMELEN];
+  int spoolfd, dirfd, workfd, code;
+  pid_t pid;
+  PROG = "qscanq";
+  (void)argc;
+  if (reset_process() < 0)
+  {
+    strerr_warnwusys("reset ", "signals");
+    return failed();
+  }
+  code = std_fds();
+  if (code) return code;
+  spoolfd = open_spool();
+  if (spoolfd < 0) return failed();
+  dirfd = make_msgdir(spoolfd, name);
+  if (dirfd < 0) return failed();
+  workfd = make_work(dirfd, name);
+  if (workfd < 0) return abandon(dirfd);
+  pid = start_stdin(workfd, argv);
+  if (pid < 0)
+  {
+    strerr_warnwusys("fork for ", QSCANQ_STDIN);
+    return abandon(dirfd);
+  }
+  fd_close(workfd);
+  code = wait_stdin(pid, name);
+  if (getenv("QSCANQ_LOG")) logline(dirfd, name, code);
+  /* Finished: cleanq may take it now (and our lock goes with the fd).
+     A failure here only delays that until the directory is stale; the
+     message's fate is already decided. */
+  if (fchmod(dirfd, 0700) < 0) strerr_warnwusys("chmod ", name);
+  fd_close(dirfd);
   spawn_cleanq();
   return code;
 }

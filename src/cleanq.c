@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <skalibs/buffer.h>
@@ -31,7 +32,27 @@ static void logremoval(char const *what, char const *name)
   buffer_putflush(buffer_1, "\n", 1);
 }
 
-/* One pass. Returns 0 when everything that should go went. */
+/* Whether the sticky directory NAME (stat st) is still in use: its
+   qscanq holds an exclusive lock on it for as long as it lives. 1 free:
+   qscanq is gone, and *fd holds the lock until the removal is done, so
+   no other pass and no new qscanq takes it meanwhile; 0 held (or the
+   lock cannot be tried: then age decides); -1 gone already. */
+static int lockfree(int spoolfd, char const *name, struct stat const *st, int *fd)
+{
+  struct stat st2;
+  int r = 0;
+  *fd = openat(spoolfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (*fd < 0) return errno == ENOENT ? -1 : 0;
+  if (fstat(*fd, &st2) < 0) r = 0;
+  else if (st2.st_dev != st->st_dev || st2.st_ino != st->st_ino || !st2.st_nlink) r = -1;
+  else if (flock(*fd, LOCK_EX | LOCK_NB) == 0) return 1;
+  fd_close(*fd);
+  *fd = -1;
+  return r;
+}
+
+/* One pass. Returns 0 when everything that should go went. Another pass
+   may run at the same time: what it removed first is not an error. */
 static int pass(int spoolfd, char const *spool, uid_t uid, unsigned int ageout)
 {
   int fd = dup(spoolfd);
@@ -46,7 +67,8 @@ static int pass(int spoolfd, char const *spool, uid_t uid, unsigned int ageout)
   {
     struct dirent *d;
     struct stat st;
-    int stale;
+    char const *what = "removed ";
+    int lockfd = -1;
     errno = 0;
     d = readdir(dir);
     if (!d)
@@ -84,20 +106,23 @@ static int pass(int spoolfd, char const *spool, uid_t uid, unsigned int ageout)
       strerr_warnw("leaving alone ", spool, "/", d->d_name, ": not owned by " QSCANQ_USER);
       continue;
     }
-    stale = 0;
     if (st.st_mode & S_ISVTX)
     {
-      /* In use, unless its qscanq was killed long ago. */
-      if (st.st_ctime >= now || (uint64_t)(now - st.st_ctime) <= 3 * (uint64_t)ageout) continue;
-      stale = 1;
+      int r = lockfree(spoolfd, d->d_name, &st, &lockfd);
+      if (r < 0) continue;
+      if (r) what = "removed abandoned ";
+      /* Locked: in use, unless it has been for longer than any scan
+         may take (a hung qscanq, or a file system without flock). */
+      else if (st.st_ctime >= now || (uint64_t)(now - st.st_ctime) <= 3 * (uint64_t)ageout) continue;
+      else what = "removed stale ";
     }
     if (qscanq_rmtree(spoolfd, d->d_name, uid) < 0)
     {
       strerr_warnwusys("remove ", spool, "/", d->d_name);
       e = 1;
-      continue;
     }
-    logremoval(stale ? "removed stale " : "removed ", d->d_name);
+    else logremoval(what, d->d_name);
+    if (lockfd >= 0) fd_close(lockfd);
   }
   closedir(dir);
   return e;

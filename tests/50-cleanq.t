@@ -17,10 +17,15 @@ msgdir() { # msgdir NAME MODE
   asq mkdir -m 700 "$S/$1/work"
   asq sh -c 'echo msg > "$1/work/msg"' x "$S/$1"
 }
+# A live qscanq holds an exclusive flock on its directory: here the test
+# shell does, on fd 7 (old, so stale by age) and fd 8 (fresh).
 msgdir @stale 1700
+exec 7<"$S/@stale"; flock -n 7
 sleep 4
 msgdir @finished 700
 msgdir @fresh 1700
+exec 8<"$S/@fresh"; flock -n 8
+msgdir @abandoned 1700
 msgdir @withlink 700
 asq ln -s "$W/victim" "$S/@withlink/work/link"
 asq ln -s "$W/victim/file" "$S/@withlink/work/filelink"
@@ -31,14 +36,15 @@ asq "$CLEANQ" -l -a 1 "$S" > "$W/out" 2> "$W/err"
 is "$?" 0 "cleanq pass: exit 0"
 t "finished directory removed" [ ! -e "$S/@finished" ]
 t "fresh sticky directory kept" [ -d "$S/@fresh/work" ]
-t "stale sticky directory removed (ctime older than 3 x ageout)" [ ! -e "$S/@stale" ]
+t "locked sticky directory older than 3 x ageout removed (stale)" [ ! -e "$S/@stale" ]
+t "sticky directory whose lock is free removed at once (its qscanq is gone)" [ ! -e "$S/@abandoned" ]
 t "directory with symbolic links inside removed" [ ! -e "$S/@withlink" ]
 t "the links' targets are untouched" grep -q precious "$W/victim/file"
 t "a link planted in the spool is not followed" [ -L "$S/@planted" ] && [ -e "$W/victim/file" ]
 t "the planted link is reported" grep -q "@planted: not a directory" "$W/err"
 t "a non-@ entry is left alone" [ -e "$S/README" ]
 t "... and reported" grep -q "README: not a message directory" "$W/err"
-is "$(sort "$W/out" | tr '\n' ' ')" "removed @finished removed @withlink removed stale @stale " "-l logs one line per removal"
+is "$(LC_ALL=C sort "$W/out" | tr '\n' ' ')" "removed @finished removed @withlink removed abandoned @abandoned removed stale @stale " "-l logs one line per removal"
 
 asq "$CLEANQ" "$S" 2>/dev/null
 t "default ageout keeps a 4-second-old sticky directory" [ -d "$S/@fresh" ]
@@ -98,5 +104,16 @@ while [ $i -lt 2000 ]; do i=$((i + 1)); echo "@f$i"; done | (cd "$S" && asq xarg
 wait
 is "$(cat "$W/a") $(cat "$W/b")" "0 0" "two run-cleanq at once: both exit 0"
 t "... and the spool is clean" sh -c '[ "$(ls "$1" | grep -c "^@f[0-9]")" = 0 ]' x "$S"
+
+# Eight cleanq passes at once over finished trees: what another pass
+# removed first is not an error, at any depth.
+(cd "$S" && asq sh -c 'i=0; while [ $i -lt 600 ]; do i=$((i + 1)); mkdir -m 700 @c$i @c$i/work; for j in 1 2 3 4 5 6; do mkdir @c$i/work/d$j; echo y > @c$i/work/d$j/f; done; echo x > @c$i/work/msg; echo z > @c$i/log; done')
+for i in 1 2 3 4 5 6 7 8; do (asq "$CLEANQ" "$S" 2> "$W/c$i.err"; echo $? > "$W/c$i") & done
+wait
+is "$(cat "$W/c1" "$W/c2" "$W/c3" "$W/c4" "$W/c5" "$W/c6" "$W/c7" "$W/c8" | tr '\n' ' ')" "0 0 0 0 0 0 0 0 " "8 concurrent cleanq passes: all exit 0"
+t "... without complaint" sh -c '! grep -v "leaving alone" "$1"/c?.err' x "$W"
+t "... and nothing that should go is left" sh -c '[ "$(ls "$1" | grep -c "^@c[0-9]")" = 0 ]' x "$S"
+t "... and the locked one stays" [ -d "$S/@fresh/work" ]
+exec 7<&- 8<&-
 
 done_testing

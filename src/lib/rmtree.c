@@ -29,8 +29,10 @@ static int rmtree_depth(int parent, char const *name, uid_t uid, unsigned int de
     return -1;
   }
   if (!S_ISDIR(st.st_mode)) return unlinkat(parent, name, 0) < 0 && errno != ENOENT ? -1 : 0;
+  /* Another cleanq pass may be removing the same tree: what is gone
+     already is success, at every step. */
   fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return -1;
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
   if (fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)
   {
     close(fd);

@@ -27,7 +27,7 @@ made=$dest$home/share/qscanq/installed-directories
 
 if [ "$what" = uninstall ]; then
   lines | while read -r type path _; do
-    case "$type" in f|m|s|t) rm -f "$dest$path" ;; esac
+    case "$type" in f|m|s|t|e) rm -f "$dest$path" ;; esac
   done
   # Deepest first, and only when empty: a spool with messages in it
   # stays.
@@ -53,6 +53,16 @@ lines | while read -r type path owner group mode src; do
         mkdir -p "$target"
         echo "$path" >> "$new"
       fi ;;
+    e)
+      # An empty file that stays (run-cleanq's lock). It lives in a
+      # directory qscand can write, so never follow a name there: make
+      # it with O_EXCL (noclobber) and the mode already right, chown -h.
+      if [ -L "$target" ] || { [ -e "$target" ] && [ ! -f "$target" ]; }; then
+        echo "install.sh: fatal: $target is not a regular file" >&2; exit 111
+      fi
+      [ -e "$target" ] || (umask 077 && set -C && : > "$target")
+      [ $root = yes ] && chown -h "$owner:$group" "$target"
+      continue ;;
     f|m|s|t)
       case "$type" in
         f) from=$build/$src ;;

@@ -16,6 +16,30 @@
 
 #define USAGE "run-cleanq"
 
+/* The lock file is made by make install, never here: a spool out of
+   inodes or space must still be cleaned. */
+static int open_lock(char const *spool)
+{
+  char const *why = 0;
+  int fd;
+  int dirfd = qscanq_spool_open(spool, getuid(), &why);
+  if (dirfd < 0)
+  {
+    if (why) strerr_dief(ADM_USAGE, "refusing ", spool, ": ", why);
+    strerr_diefusys(ADM_TEMP, "open ", spool);
+  }
+  /* Not close-on-exec: the lock must stay held across the exec. */
+  fd = openat(dirfd, "lock", O_RDWR | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0)
+  {
+    if (errno == ENOENT)
+      strerr_dief(ADM_TEMP, "lock file ", spool, "/lock is missing: make install creates it (owner " QSCANQ_USER ", mode 0600)");
+    strerr_diefusys(ADM_TEMP, "open ", spool, "/lock");
+  }
+  fd_close(dirfd);
+  return fd;
+}
+
 int main(int argc, char const *const *argv)
 {
   char const *spool = getenv("SCANDIR");
@@ -30,19 +54,7 @@ int main(int argc, char const *const *argv)
     if (errno == EPERM) strerr_dief(ADM_USAGE, "must be run as root or " QSCANQ_USER);
     strerr_diefusys(ADM_TEMP, "become ", QSCANQ_USER);
   }
-  {
-    char const *why = 0;
-    int dirfd = qscanq_spool_open(spool, getuid(), &why);
-    if (dirfd < 0)
-    {
-      if (why) strerr_dief(ADM_USAGE, "refusing ", spool, ": ", why);
-      strerr_diefusys(ADM_TEMP, "open ", spool);
-    }
-    /* Not close-on-exec: the lock must stay held across the exec. */
-    fd = openat(dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0600);
-    if (fd < 0) strerr_diefusys(ADM_TEMP, "open ", spool, "/lock");
-    fd_close(dirfd);
-  }
+  fd = open_lock(spool);
   if (flock(fd, LOCK_EX | LOCK_NB) < 0)
   {
     if (errno == EWOULDBLOCK) return 0;

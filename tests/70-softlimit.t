@@ -23,7 +23,7 @@ is "$EXIT" 31 "under softlimit, a virus verdict: 31"
 
 # cleanq and run-cleanq.
 Q=$QT_QSCAND
-S=$W/spool; mkdir -m 750 "$S"; need_root && chown "$Q" "$S"
+S=$W/spool; mkdir -m 750 "$S"; : > "$S/lock"; need_root && chown "$Q" "$S" "$S/lock"
 if need_root; then asq="setpriv --reuid=$(uid_of "$Q") --regid=$(gid_of "$Q") --clear-groups"; else asq=; fi
 $asq mkdir -m 700 "$S/@done"
 $SL "$QT_HOME/bin/cleanq" "$S"

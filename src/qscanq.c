@@ -248,7 +248,25 @@ static void logline(int dirfd, char const *name, int code)
   strerr_warn("qscanq: ", name, ": ", r ? info : "verdict=none", " exit=", fmt);
 }
 
-static int wait_stdin(pid_t pid, char const *name)
+/* qscanq-stdin writes the log before it hands a message on, and then
+   becomes the downstream program: a signal after a clean (or accepted)
+   verdict killed the downstream program, not qscanq-stdin. */
+static void killed(int dirfd, pid_t pid, int sig)
+{
+  char info[512];
+  char fmt[UINT_FMT];
+  char pidfmt[PID_FMT];
+  fmt[uint_fmt(fmt, (unsigned int)sig)] = 0;
+  pidfmt[pid_fmt(pidfmt, pid)] = 0;
+  readlog(dirfd, info, sizeof info);
+  if (!strncmp(info, "verdict=clean", 13) && (!info[13] || info[13] == ' '))
+    strerr_warnw("the downstream program (pid ", pidfmt, ") was killed by signal ", fmt);
+  else if (!strncmp(info, "verdict=fail-accepted", 21) && (!info[21] || info[21] == ' '))
+    strerr_warnw("the downstream program (pid ", pidfmt, ") was killed by signal ", fmt);
+  else strerr_warnw("qscanq-stdin was killed by signal ", fmt);
+}
+
+static int wait_stdin(pid_t pid, int dirfd, char const *name)
 {
   int wstat;
   while (waitpid(pid, &wstat, 0) < 0)
@@ -266,11 +284,7 @@ static int wait_stdin(pid_t pid, char const *name)
     strerr_warni(name, ": qscanq-stdin wait status ", fmt);
   }
   if (WIFEXITED(wstat)) return WEXITSTATUS(wstat);
-  {
-    char fmt[UINT_FMT];
-    fmt[uint_fmt(fmt, (unsigned int)WTERMSIG(wstat))] = 0;
-    strerr_warnw("qscanq-stdin killed by signal ", fmt);
-  }
+  killed(dirfd, pid, WTERMSIG(wstat));
   return failed();
 }
 
@@ -301,7 +315,7 @@ int main(int argc, char const *const *argv)
     return abandon(dirfd);
   }
   fd_close(workfd);
-  code = wait_stdin(pid, name);
+  code = wait_stdin(pid, dirfd, name);
   if (getenv("QSCANQ_LOG")) logline(dirfd, name, code);
   /* Finished: cleanq may take it now (and our lock goes with the fd).
      A failure here only delays that until the directory is stale; the

@@ -63,4 +63,15 @@ else
   for i in 1 2 3; do skip "RLIMIT_NPROC on a throwaway user: needs root"; done
 fi
 
+# Killed by a signal: which process was it?
+qrun QSCANQ_LOG=1 -- "$W/m" sh -c "echo \$\$ > $W/dspid; kill -9 \$\$"
+is "$EXIT" 71 "the downstream program killed by a signal: 71"
+t "... and the log names the downstream program" grep -q "the downstream program (pid $(cat "$W/dspid")) was killed by signal 9" "$R/stderr"
+t "... not qscanq-stdin" sh -c '! grep -q "qscanq-stdin.*killed" "$1/stderr"' x "$R"
+t "... the QSCANQ_LOG line is still there" grep -q "^qscanq: @[0-9a-f.]*: verdict=clean .* exit=71" "$R/stderr"
+qrun "SCANCMD=/bin/sh -c 'kill -9 \$PPID'" -- "$W/m" $(rec)
+is "$EXIT" 71 "qscanq-stdin killed by a signal during the scan: 71"
+t "... and the log says qscanq-stdin was killed" grep -q "qscanq-stdin was killed by signal 9" "$R/stderr"
+t "... nothing passed on" [ ! -e "$R/ids" ]
+
 done_testing

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -168,29 +169,37 @@ static int make_work(int dirfd, char const *name)
   return fd;
 }
 
-/* A detached cleanq pass: new session, nothing of the caller's held, so
-   the caller sees EOF on its pipes as soon as we exit. */
+/* A detached cleanq pass, in a new session, with nothing of the
+   caller's: fds 0, 1, 2 on /dev/null and every other fd (the reply
+   channel too) closed in the child before it runs. glibc's posix_spawn
+   returns only once the child has exec'd (CLONE_VFORK), so by the time
+   we exit no process of ours holds the caller's pipes: a forked child
+   would hold them until it got scheduled. A failure only logs: the
+   message's fate is decided, and the next pass cleans up. */
 static void spawn_cleanq(void)
 {
   /* Our cwd is the spool, whatever SCANDIR said: it is inherited. */
   char const *envp[] = { "PATH=/usr/bin:/bin", "SCANDIR=.", 0 };
   char const *argv[] = { "run-cleanq", 0 };
-  pid_t pid = fork();
-  if (pid < 0)
-  {
-    strerr_warnwusys("fork for ", QSCANQ_RUNCLEANQ);
-    return;
-  }
-  if (pid) return;
-  setsid();
-  {
-    int fd = open("/dev/null", O_RDWR);
-    if (fd < 0) _exit(111);
-    if (fd_move(0, fd) < 0 || fd_copy(1, 0) < 0 || fd_copy(2, 0) < 0) _exit(111);
-  }
-  qscanq_closefrom(-1);
-  execve(QSCANQ_RUNCLEANQ, (char *const *)argv, (char *const *)envp);
-  _exit(111);
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t all, none;
+  pid_t pid;
+  int e = posix_spawn_file_actions_init(&fa);
+  if (e) goto err;
+  e = posix_spawnattr_init(&attr);
+  if (e) goto errfa;
+  sigfillset(&all);
+  sigemptyset(&none);
+  if (!(e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0)) && !(e = posix_spawn_file_actions_adddup2(&fa, 0, 1)) && !(e = posix_spawn_file_actions_adddup2(&fa, 0, 2)) && !(e = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) && !(e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)) && !(e = posix_spawnattr_setsigdefault(&attr, &all)) && !(e = posix_spawnattr_setsigmask(&attr, &none)))
+    e = posix_spawn(&pid, QSCANQ_RUNCLEANQ, &fa, &attr, (char *const *)argv, (char *const *)envp);
+  posix_spawnattr_destroy(&attr);
+errfa:
+  posix_spawn_file_actions_destroy(&fa);
+err:
+  if (!e) return;
+  errno = e;
+  strerr_warnwusys("spawn ", QSCANQ_RUNCLEANQ);
 }
 
 /* Something failed after the directory was made: it is not in use, so

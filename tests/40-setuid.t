@@ -31,6 +31,13 @@ is "$(sed -n 1p "$R/ids")" "uid $uuid $uuid $uuid" "downstream runs as the untru
 is "$(sed -n 2p "$R/ids")" "gid $ugid $ugid $ugid" "... with its gid"
 t "... and cannot become $Q" sh -c '[ "$(cat "$1/regain")" = "Operation not permitted" ]' x "$R"
 
+# What glibc removes from a set-id program's environment never reaches
+# the downstream program; everything else does (qscanq(8) lists it).
+qrun -u "$QT_UNTRUSTED" TMPDIR=/x LD_LIBRARY_PATH=/x NLSPATH=/x LOCALDOMAIN=x RES_OPTIONS=x MALLOC_CHECK_=1 \
+  GLIBC_TUNABLES=glibc.malloc.check=1:glibc.malloc.arena_max=2 TZ=UTC QSCANQ_TEST_KEPT=yes -- "$W/m"
+is "$(grep -E '^(TMPDIR|LD_LIBRARY_PATH|NLSPATH|LOCALDOMAIN|RES_OPTIONS|MALLOC_CHECK_|GLIBC_TUNABLES|TZ|QSCANQ_TEST_KEPT)=' "$R/environ" | sort | tr '\n' ' ')" \
+  "GLIBC_TUNABLES=glibc.malloc.arena_max=2 QSCANQ_TEST_KEPT=yes TZ=UTC " "the downstream gets the environment but what glibc removes for a set-id program"
+
 # The scanner: qscand through and through, its own small world.
 mkdir -p "$W/scan"; chmod 1777 "$W/scan"
 qrun -u "$QT_TRUSTED" "SCANCMD=$B/qq-record -s $W/scan 0" -- "$W/m"

@@ -128,7 +128,8 @@ static int make_msgdir(int spoolfd, char *name)
         continue;
       }
       strerr_warnwusys("lock ", name);
-      fchmod(fd, 0700);
+      /* Not in use, so it must not look it. */
+      if (fchmod(fd, 0700) < 0) strerr_warnwusys("chmod ", name);
       fd_close(fd);
       return -1;
     }

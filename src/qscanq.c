@@ -327,9 +327,9 @@ int main(int argc, char const *const *argv)
   fd_close(workfd);
   code = wait_stdin(pid, dirfd, name);
   if (getenv("QSCANQ_LOG")) logline(dirfd, name, code);
-  /* Finished: cleanq may take it now (and our lock goes with the fd).
-     A failure here only delays that until the directory is stale; the
-     message's fate is already decided. */
+  /* Finished: cleanq may take it now. Our lock goes with the fd, so
+     even if the fchmod fails cleanq sees a sticky directory whose lock
+     is free and takes it; the message's fate is already decided. */
   if (fchmod(dirfd, 0700) < 0) strerr_warnwusys("chmod ", name);
   fd_close(dirfd);
   spawn_cleanq();

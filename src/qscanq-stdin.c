@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -525,6 +526,19 @@ static int refuse(enum qscanq_verdict v, char const *verdict, char const *rest, 
   return qscanq_reply(v, what, code);
 }
 
+/* Is qscanq still there? It holds an exclusive lock on the message
+   directory (our "..") for as long as it lives, and nothing else does:
+   if we can take it, qscanq is gone. Unlike getppid(), this holds even
+   when qscanq died before our first instruction, and whatever reaper
+   we were given to. A failure to ask counts as gone. */
+static int dirfd_up = -1;
+static int qscanq_alive(void)
+{
+  if (dirfd_up < 0) return 0;
+  if (flock(dirfd_up, LOCK_EX | LOCK_NB) == 0) return 0;
+  return errno == EWOULDBLOCK;
+}
+
 /* (g): the caller's ids for good, msg on fd 0, env on fd 1, exec. */
 static int handover(char const *const *argv, struct saved *msg, struct saved *env, pid_t ppid, char const *verdict, char const *rest)
 {
@@ -538,6 +552,9 @@ static int handover(char const *const *argv, struct saved *msg, struct saved *en
     return refuse(VERDICT_FAIL, "fail", rest, 0, QQ_TEMP);
   }
   qscanq_closefrom(qscanq_replyfd());
+  /* The directory again, for the last look at qscanq's lock (closefrom
+     took the first one): opened while we are qscand, close-on-exec. */
+  dirfd_up = open("..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   /* Opened while we are qscand; written after the last check. It may
      take the number of a reply descriptor that is not open: closed
      before any reply. */
@@ -560,7 +577,7 @@ static int handover(char const *const *argv, struct saved *msg, struct saved *en
   }
   /* The id change cleared it. If qscanq is gone, its caller saw a failure
      and will send the message again: passing it on would duplicate it. */
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != ppid)
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != ppid || !qscanq_alive())
   {
     strerr_warnw("qscanq is gone: not passing the message on");
     logput(logfd, "fail", rest);
@@ -614,7 +631,8 @@ static pid_t start(int *parentfd)
     return 0;
   }
   *parentfd = pidfd_open(ppid, 0);
-  if (ppid == 1 || getppid() != ppid)
+  dirfd_up = open("..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (ppid == 1 || getppid() != ppid || !qscanq_alive())
   {
     strerr_warnw("qscanq is gone: not going on");
     return 0;
@@ -681,7 +699,7 @@ int main(int argc, char const *const *argv)
     return fail(0, QQ_TEMP);
   }
   scanall(cmd, &msg, parentfd, runs, &o);
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != ppid)
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != ppid || !qscanq_alive())
   {
     strerr_warnw("qscanq is gone: not going on");
     o.v = VERDICT_FAIL;

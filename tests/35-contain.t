@@ -70,12 +70,17 @@ t "scanner: no signal ignored or blocked though the caller ignored INT, TERM, QU
   sh -c 'case "$1" in *"SigBlk:0000000000000000 SigIgn:0000000000000000") exit 0 ;; *) exit 1 ;; esac' x "$world"
 
 # qscanq-stdin on its own, in a directory of ours, to see ../log and to
-# give it parents qscanq would not be.
+# give it parents qscanq would not be. It goes on only while its parent
+# holds qscanq's lock on the message directory: flock(1) plays that
+# parent (before a -l PREFIX); a -L PREFIX must take the lock itself.
 STDIN=$QT_HOME/libexec/qscanq/qscanq-stdin
-srun() { # srun [-l PREFIX] [VAR=VALUE...] -- MSGFILE [args...]
-  lim=
-  [ "$1" = -l ] && { lim=$2; shift 2; }
+srun() { # srun [-l PREFIX | -L PREFIX] [VAR=VALUE...] -- MSGFILE [args...]
   D=$(mktemp -d "$W/d.XXXXXX")
+  lim="flock $D"
+  case "$1" in
+    -l) lim="flock $D $2"; shift 2 ;;
+    -L) lim=$2; shift 2 ;;
+  esac
   mkdir "$D/work"
   R=$(mktemp -d "$W/r.XXXXXX")
   (
@@ -126,9 +131,9 @@ t "... qscanq-stdin did not spin meanwhile ($(cat "$W/cpu") ms of CPU)" [ "$(cat
 # qscanq dies while the scanner runs: nothing passed on, the scanner and
 # what it started are killed.
 # (An asynchronous command's stdin is /dev/null unless saved first.)
-printf '#!/bin/sh\nexec 3<&0\n"$@" <&3 3<&- &\nsleep 0.5\nexit 0\n' > "$W/shortparent"
+printf '#!/bin/sh\nexec 3<&0 9<..\nflock -x 9\n"$@" <&3 3<&- 9<&- &\nsleep 0.5\nexit 0\n' > "$W/shortparent"
 chmod 755 "$W/shortparent"
-srun -l "$W/shortparent" "SCANCMD=/bin/sh -c 'setsid /bin/sh -c \"sleep 6.5; : $W\" </dev/null >/dev/null 2>&1 & sleep 3; exit 0'" -- "$W/clean"
+srun -L "$W/shortparent" "SCANCMD=/bin/sh -c 'setsid /bin/sh -c \"sleep 6.5; : $W\" </dev/null >/dev/null 2>&1 & sleep 3; exit 0'" -- "$W/clean"
 t "parent gone mid-scan: the scanner's processes are gone at once" gone "sleep 6.5; : $W"
 sleep 4
 t "... nothing passed on, even after the scanner would have said clean" nothing_passed

@@ -33,17 +33,10 @@ wait
 # The writer finished its message; give a surviving qscanq-stdin the
 # time to scan it and hand it on.
 sleep 2
-# qscanq-stdin arms its own death signal (an exec with effective ids
-# other than the real ones clears the one qscanq could set): until it
-# does, this check is TODO.
-desc="qscanq killed: the downstream never ran"
-if grep -q PR_SET_PDEATHSIG "$TOP/src/qscanq-stdin.c"; then
-  t "$desc" [ ! -e "$R/ids" ]
-else
-  tapn=$((tapn + 1))
-  if [ ! -e "$R/ids" ]; then r=ok; else r="not ok"; fi
-  echo "$r $tapn - $desc # TODO qscanq-stdin does not arm its death signal yet"
-fi
+# qscanq-stdin dies with qscanq (its own death signal: an exec with
+# effective ids other than the real ones clears the one qscanq could
+# set), and before handing on it checks qscanq's lock on the directory.
+t "qscanq killed: the downstream never ran" [ ! -e "$R/ids" ]
 is "$(stat -c %a "$md")" 1700 "... its directory is still sticky"
 "$CLEANQ" -l > "$W/out" 2> "$W/err"
 is "$?" 0 "the next cleanq pass: 0"

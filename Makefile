@@ -23,6 +23,9 @@ endif
 CFLAGS ?= $(wordlist 2,99,$(CONF_CC))
 WARN := -Wall -Wextra
 LDSTATIC ?= $(wordlist 2,99,$(CONF_LD))
+# Every dynamically linked program: position independent, with the GOT
+# read-only after start-up (conf-ld gives the static ones the same).
+LDDYN ?= -pie -Wl,-z,relro,-z,now
 CPPFLAGS += -D_GNU_SOURCE -Isrc/include -I$(BUILD)
 SKARNET := -lskarnet
 CLAMAV := -lclamav
@@ -66,10 +69,10 @@ $(addprefix $(BUILD)/,$(STATIC_PROGS) qq-record qq-unit): $(BUILD)/%: $(BUILD)/%
 	$(CC) $(CFLAGS) $(LDSTATIC) $(LDFLAGS) -o $@ $< $(BUILD)/libqscanq.a $(SKARNET)
 
 $(BUILD)/qq-caller: $(BUILD)/qq-caller.o $(BUILD)/libqscanq.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libqscanq.a $(SKARNET)
+	$(CC) $(CFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(BUILD)/libqscanq.a $(SKARNET)
 
 $(addprefix $(BUILD)/,$(CLAM_PROGS)): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libqscanq.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libqscanq.a $(CLAMAV) $(SKARNET)
+	$(CC) $(CFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(BUILD)/libqscanq.a $(CLAMAV) $(SKARNET)
 
 # Installs the table in src/hier.tab; DESTDIR is honoured. As root the
 # owners are set; otherwise the files are installed as the current user.

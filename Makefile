@@ -42,8 +42,17 @@ LIB_SRC := $(wildcard src/lib/*.c)
 LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 HDRS := $(wildcard src/include/qscanq/*.h) $(BUILD)/conf.h
 
-.PHONY: all clean check demo bench bench-profile install uninstall setup deps FORCE
-all: $(addprefix $(BUILD)/,$(PROGS) $(TEST_HELPERS))
+# Fuzz targets: fuzz/NAME.c defines LLVMFuzzerTestOneInput over code of
+# libqscanq.a, with seed inputs in fuzz/corpus/NAME and every crash input
+# ever found in fuzz/regress/NAME. make builds build/replay/NAME (the
+# target with fuzz/replay.c's main), which make check runs over both
+# directories.
+FUZZ_TARGETS := $(filter-out replay,$(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c)))
+REPLAYS := $(addprefix $(BUILD)/replay/,$(FUZZ_TARGETS))
+
+.PHONY: all clean check demo bench bench-profile install uninstall setup deps replay FORCE
+all: $(addprefix $(BUILD)/,$(PROGS) $(TEST_HELPERS)) $(REPLAYS)
+replay: $(REPLAYS)
 
 $(BUILD)/conf.h: FORCE
 	@mkdir -p $(BUILD)/lib
@@ -73,6 +82,14 @@ $(BUILD)/qq-caller: $(BUILD)/qq-caller.o $(BUILD)/libqscanq.a
 
 $(addprefix $(BUILD)/,$(CLAM_PROGS)): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libqscanq.a
 	$(CC) $(CFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(BUILD)/libqscanq.a $(CLAMAV) $(SKARNET)
+
+# The replay of a fuzz target: the normal compiler and flags.
+$(BUILD)/replay/%.o: fuzz/%.c $(HDRS)
+	@mkdir -p $(BUILD)/replay
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(REPLAYS): $(BUILD)/replay/%: $(BUILD)/replay/%.o $(BUILD)/replay/replay.o $(BUILD)/libqscanq.a
+	$(CC) $(CFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(BUILD)/replay/replay.o $(BUILD)/libqscanq.a $(SKARNET)
 
 # Installs the table in src/hier.tab; DESTDIR is honoured. As root the
 # owners are set; otherwise the files are installed as the current user.

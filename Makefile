@@ -46,11 +46,16 @@ HDRS := $(wildcard src/include/qscanq/*.h) $(BUILD)/conf.h
 # libqscanq.a, with seed inputs in fuzz/corpus/NAME and every crash input
 # ever found in fuzz/regress/NAME. make builds build/replay/NAME (the
 # target with fuzz/replay.c's main), which make check runs over both
-# directories.
+# directories; make fuzz runs each target under libFuzzer (clang).
 FUZZ_TARGETS := $(filter-out replay,$(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c)))
 REPLAYS := $(addprefix $(BUILD)/replay/,$(FUZZ_TARGETS))
+FUZZ_CC ?= clang
+FUZZ_CFLAGS ?= -g -O1
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 60
+FUZZ_LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRC))
 
-.PHONY: all clean check demo bench bench-profile install uninstall setup deps replay FORCE
+.PHONY: all clean check demo bench bench-profile install uninstall setup deps fuzz fuzz-build replay FORCE
 all: $(addprefix $(BUILD)/,$(PROGS) $(TEST_HELPERS)) $(REPLAYS)
 replay: $(REPLAYS)
 
@@ -91,6 +96,22 @@ $(BUILD)/replay/%.o: fuzz/%.c $(HDRS)
 $(REPLAYS): $(BUILD)/replay/%: $(BUILD)/replay/%.o $(BUILD)/replay/replay.o $(BUILD)/libqscanq.a
 	$(CC) $(CFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(BUILD)/replay/replay.o $(BUILD)/libqscanq.a $(SKARNET)
 
+# The libFuzzer build: clang, the library instrumented in its own object
+# directory, the target linked with libFuzzer's main.
+$(BUILD)/fuzzobj/%.o: src/lib/%.c $(HDRS)
+	@mkdir -p $(BUILD)/fuzzobj
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(WARN) -c -o $@ $<
+
+$(BUILD)/fuzzobj/libqscanq.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/fuzzobj/libqscanq.a
+	@mkdir -p $(BUILD)/fuzz
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $(WARN) -o $@ $< $(BUILD)/fuzzobj/libqscanq.a $(SKARNET)
+
+fuzz-build: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+
 # Installs the table in src/hier.tab; DESTDIR is honoured. As root the
 # owners are set; otherwise the files are installed as the current user.
 INSTALL_ARGS = '$(BUILD)' '$(DESTDIR)' '$(CONF_HOME)' '$(CONF_QMAIL)' '$(CONF_SCANDIR)' '$(CONF_SCANCMD)' '$(CONF_USERS)' '$(CONF_QMAILDKIM)' \
@@ -114,6 +135,14 @@ check:
 	@sh tools/deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/run
+
+# Each fuzz target under libFuzzer for FUZZ_SECONDS seconds (default 60),
+# on a scratch copy of its corpus and regression inputs; FUZZ_MERGE=1
+# merges new inputs that add coverage into fuzz/corpus/NAME.
+fuzz:
+	@sh tools/deps fuzz
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS='$(FUZZ_SECONDS)' sh tools/fuzz '$(BUILD)' $(FUZZ_TARGETS)
 
 demo:
 	@sh tools/deps

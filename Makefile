@@ -42,6 +42,16 @@ LIB_SRC := $(wildcard src/lib/*.c)
 LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC))
 HDRS := $(wildcard src/include/qscanq/*.h) $(BUILD)/conf.h
 
+# make SANITIZE=yes (make check-sanitize): ASan and UBSan in every
+# program, all of them dynamically linked (the sanitizers cannot be static),
+# with the options of tools/sanitize.c compiled in; SANLOG=PATH sends the
+# reports to PATH.PID instead of fd 2 (see tools/sanitize.c).
+ifeq ($(SANITIZE),yes)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE
+SANOBJ := $(BUILD)/sanitize.o
+LDSTATIC := $(LDDYN)
+endif
+
 # Fuzz targets: fuzz/NAME.c defines LLVMFuzzerTestOneInput over code of
 # libqscanq.a, with seed inputs in fuzz/corpus/NAME and every crash input
 # ever found in fuzz/regress/NAME. make builds build/replay/NAME (the
@@ -55,7 +65,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 60
 FUZZ_LIB_OBJ := $(patsubst src/lib/%.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRC))
 
-.PHONY: all clean check demo bench bench-profile install uninstall setup deps fuzz fuzz-build replay FORCE
+.PHONY: all clean check check-sanitize demo bench bench-profile install uninstall setup deps fuzz fuzz-build replay FORCE
 all: $(addprefix $(BUILD)/,$(PROGS) $(TEST_HELPERS)) $(REPLAYS)
 replay: $(REPLAYS)
 
@@ -67,34 +77,43 @@ $(BUILD)/conf.h: FORCE
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
 $(BUILD)/lib/%.o: src/lib/%.c $(HDRS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(WARN) -c -o $@ $<
 
 $(BUILD)/libqscanq.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/%.o: src/%.c $(HDRS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(WARN) -c -o $@ $<
 
 $(BUILD)/%.o: tests/helpers/%.c $(HDRS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(WARN) -c -o $@ $<
 
-$(addprefix $(BUILD)/,$(STATIC_PROGS) qq-record qq-unit): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libqscanq.a
-	$(CC) $(CFLAGS) $(LDSTATIC) $(LDFLAGS) -o $@ $< $(BUILD)/libqscanq.a $(SKARNET)
+$(BUILD)/sanlog.h: FORCE
+	@mkdir -p $(BUILD)
+	@{ echo '#define QSCANQ_SANLOG_PATH "$(SANLOG)"'; \
+	  echo '#define QSCANQ_SANLOG_OPT "$(if $(SANLOG),:log_path=$(SANLOG))"'; } > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
-$(BUILD)/qq-caller: $(BUILD)/qq-caller.o $(BUILD)/libqscanq.a
-	$(CC) $(CFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(BUILD)/libqscanq.a $(SKARNET)
+$(BUILD)/sanitize.o: tools/sanitize.c $(BUILD)/sanlog.h
+	$(CC) -I$(BUILD) $(CFLAGS) $(SANFLAGS) $(WARN) -c -o $@ $<
 
-$(addprefix $(BUILD)/,$(CLAM_PROGS)): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libqscanq.a
-	$(CC) $(CFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(BUILD)/libqscanq.a $(CLAMAV) $(SKARNET)
+$(addprefix $(BUILD)/,$(STATIC_PROGS) qq-record qq-unit): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libqscanq.a $(SANOBJ)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDSTATIC) $(LDFLAGS) -o $@ $< $(SANOBJ) $(BUILD)/libqscanq.a $(SKARNET)
+
+$(BUILD)/qq-caller: $(BUILD)/qq-caller.o $(BUILD)/libqscanq.a $(SANOBJ)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(SANOBJ) $(BUILD)/libqscanq.a $(SKARNET)
+
+$(addprefix $(BUILD)/,$(CLAM_PROGS)): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libqscanq.a $(SANOBJ)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(SANOBJ) $(BUILD)/libqscanq.a $(CLAMAV) $(SKARNET)
 
 # The replay of a fuzz target: the normal compiler and flags.
 $(BUILD)/replay/%.o: fuzz/%.c $(HDRS)
 	@mkdir -p $(BUILD)/replay
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(WARN) -c -o $@ $<
 
-$(REPLAYS): $(BUILD)/replay/%: $(BUILD)/replay/%.o $(BUILD)/replay/replay.o $(BUILD)/libqscanq.a
-	$(CC) $(CFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(BUILD)/replay/replay.o $(BUILD)/libqscanq.a $(SKARNET)
+$(REPLAYS): $(BUILD)/replay/%: $(BUILD)/replay/%.o $(BUILD)/replay/replay.o $(BUILD)/libqscanq.a $(SANOBJ)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(BUILD)/replay/replay.o $(SANOBJ) $(BUILD)/libqscanq.a $(SKARNET)
 
 # The libFuzzer build: clang, the library instrumented in its own object
 # directory, the target linked with libFuzzer's main.
@@ -135,6 +154,12 @@ check:
 	@sh tools/deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/run
+
+# The whole suite again, every program built with ASan and UBSan (a build
+# of its own in the test root); any sanitizer report fails it.
+check-sanitize:
+	@sh tools/deps
+	@QT_SANITIZE=yes sh tests/run
 
 # Each fuzz target under libFuzzer for FUZZ_SECONDS seconds (default 60),
 # on a scratch copy of its corpus and regression inputs; FUZZ_MERGE=1

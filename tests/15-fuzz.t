@@ -1,11 +1,16 @@
 #!/bin/sh
 # Every fuzz target (fuzz/NAME.c) replays its seed corpus (fuzz/corpus/NAME)
 # and every crash input ever found (fuzz/regress/NAME), through the replay
-# build (build/replay/NAME: the target with fuzz/replay.c's main, built
-# with the normal compiler). One test per target. A target without
-# inputs fails: a parser nobody feeds is not fuzzed, and a regression
-# input that is not replayed protects nothing.
+# build (build/replay/NAME: the target with fuzz/replay.c's main, normal
+# compiler, or ASan and UBSan under make check-sanitize). One test per
+# target. A target without inputs fails: a parser nobody feeds is not
+# fuzzed, and a regression input that is not replayed protects nothing.
 . "$(dirname "$0")/lib.sh"
+
+# Under make check-sanitize the replays also check for leaks: a target
+# runs millions of times in one process under libFuzzer.
+ASAN_OPTIONS=detect_leaks=1
+export ASAN_OPTIONS
 
 inputs() { # the files replay reads in directory $1: regular, no dot-files
   [ -d "$1" ] || { echo 0; return; }

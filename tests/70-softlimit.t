@@ -4,6 +4,7 @@
 # the limit their man page documents.
 . "$(dirname "$0")/lib.sh"
 command -v softlimit >/dev/null || plan_skip_all "softlimit (daemontools) not installed"
+need_static || plan_skip_all "sanitizer build: the programs are dynamically linked"
 
 SL="softlimit -m 2000000"
 mail "$W/m"

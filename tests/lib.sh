@@ -30,6 +30,9 @@ diag() { echo "# $*"; }
 done_testing() { echo "1..$tapn"; [ $tapfail = 0 ]; exit $?; }
 plan_skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 need_root() { [ "$QT_ROOTMODE" = yes ]; }
+# The core programs are static, except under make check-sanitize (the
+# sanitizers need the dynamic loader): no softlimit -m 2000000 then.
+need_static() { [ "${QT_SANITIZE:-no}" != yes ]; }
 
 # A scratch directory per test file, writable by the throwaway callers.
 W=$(mktemp -d "$QT/w.XXXXXX")

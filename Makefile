@@ -107,6 +107,12 @@ $(BUILD)/qq-caller: $(BUILD)/qq-caller.o $(BUILD)/libqscanq.a $(SANOBJ)
 $(addprefix $(BUILD)/,$(CLAM_PROGS)): $(BUILD)/%: $(BUILD)/%.o $(BUILD)/libqscanq.a $(SANOBJ)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(SANOBJ) $(BUILD)/libqscanq.a $(CLAMAV) $(SKARNET)
 
+# Any other test helper: dynamic, with the library (and, under
+# SANITIZE=yes, linked with the sanitizers like everything else: make's
+# built-in link rule would leave them out).
+$(BUILD)/qq-%: $(BUILD)/qq-%.o $(BUILD)/libqscanq.a $(SANOBJ)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(SANOBJ) $(BUILD)/libqscanq.a $(SKARNET)
+
 # The replay of a fuzz target: the normal compiler and flags.
 $(BUILD)/replay/%.o: fuzz/%.c $(HDRS)
 	@mkdir -p $(BUILD)/replay

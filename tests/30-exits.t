@@ -42,7 +42,7 @@ took=$(( $(date +%s) - start ))
 is "$EXIT" 71 "scanner past the timeout (10 s in the test build): 71"
 t "timeout: logged" grep -q "scanner timed out" "$R/stderr"
 t "timeout: qscanq returned within the timeout plus 5 s ($took s)" [ "$took" -lt 15 ]
-t "timeout: the scanner's whole process group is gone" sh -c '! pgrep -f "sleep 61[7]" >/dev/null'
+t "timeout: the scanner's whole process group is gone" sh -c '! pgrep -u "$1" -f "sleep 61[7]" >/dev/null' x "$(uid_of "$QT_QSCAND")"
 
 qrun "SCANCMD=/nonexistent/scanner" -- "$W/clean"
 is "$EXIT" 71 "missing scanner: 71"

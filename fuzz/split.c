@@ -30,12 +30,7 @@ static int model(char const *s, size_t len, unsigned int max, char *out, size_t 
     char quote = 0;
     while (i < len && blank(s[i])) i++;
     if (i == len) return (int)n;
-    if (n == max)
-    {
-      *err = E2BIG;
-      return -1;
-    }
-    off[n++] = o;
+    off[n] = o;
     for (; i < len; i++)
     {
       if (quote)
@@ -47,11 +42,19 @@ static int model(char const *s, size_t len, unsigned int max, char *out, size_t 
       else if (s[i] == '"' || s[i] == '\'') quote = s[i];
       else out[o++] = s[i];
     }
+    /* A word is read whole before it is counted: an unbalanced quote
+       is reported as such even in a word past the limit. */
     if (quote)
     {
       *err = EINVAL;
       return -1;
     }
+    if (n == max)
+    {
+      *err = E2BIG;
+      return -1;
+    }
+    n++;
     out[o++] = 0;
   }
 }

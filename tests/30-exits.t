@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every exit path of SPEC 3 in plain mode, through the whole chain.
+# Every exit path of qscanq(7) in plain mode, through the whole chain.
 . "$(dirname "$0")/lib.sh"
 
 nothing_passed() { [ ! -e "$R/msg" ]; }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Reply modes (SPEC 3), with the caller played the way each MTA does it:
+# Reply modes (qscanq(7)), with the caller played the way each MTA does it:
 # the extra pipe on the MTA's descriptor, read to its end after the exit.
 . "$(dirname "$0")/lib.sh"
 

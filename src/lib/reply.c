@@ -8,7 +8,7 @@
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
 
-/* SPEC 3: plain, notqmail (82, fd 6), simscan (82, fd 4),
+/* qscanq(7), EXIT CODES AND REPLIES: plain, notqmail (82, fd 6), simscan (82, fd 4),
    indimail (33/34/71, or 88 with the text on $ERROR_FD, default 2). */
 
 enum mode

@@ -16,7 +16,7 @@
 #define QQ_IND_CUSTOM 88 /* indimail: reply text on $ERROR_FD */
 
 /* The verdict: one name for it across the tree. Its values are the
-   scanner contract's exit codes (SPEC 2), so a scanner exits with its
+   scanner contract's exit codes (qscanq(7)), so a scanner exits with its
    verdict and qscanq-stdin reads one back from an exit code. Any other
    exit code, a signal or a timeout is VERDICT_FAIL. */
 enum qscanq_verdict

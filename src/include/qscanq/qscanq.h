@@ -43,7 +43,7 @@ extern int qscanq_spool_ok(int dirfd, uid_t uid, char const **why);
    a symbolic link, or qscanq_spool_ok's reason) or *why 0 (errno). */
 extern int qscanq_spool_open(char const *path, uid_t uid, char const **why);
 
-/* Reply modes (SPEC 3). enum qscanq_verdict is in exitcodes.h. */
+/* Reply modes (qscanq(7)). enum qscanq_verdict is in exitcodes.h. */
 /* Reports a refusal to the caller in the mode $QSCANQ_REPLY chooses and
    returns the exit code to use. what: signature, attachment or failure
    text; plaincode: the code for a failure in plain mode (71, 53, 54...). */

@@ -16,7 +16,7 @@
    (found by its boundary), and the header of a nested message/rfc822. A
    text body that quotes a header is text.
 
-   Memory safety by construction: every byte of a name goes through put(),
+   Memory safety by construction: every byte of a name goes through qscanq_nametail_put(),
    which keeps the last bytes of an over-long name and never writes past
    its buffer; header and value buffers are filled by hadd() and vadd(),
    which check their bounds. */
@@ -24,34 +24,7 @@
 #define LINEHEAD 1024 /* bytes of a body line kept: a boundary line is at most 2+256+2 */
 #define SECTMAX 64 /* RFC 2231 sections per parameter */
 
-struct name
-{
-  size_t len;
-  char s[2 * QSCANQ_NAMEMAX];
-};
-
-/* Appends, keeping the last QSCANQ_NAMEMAX bytes at least: when the
-   buffer is full its older half goes (amortized: no quadratic shifting). */
-static void put(struct name *n, char const *s, size_t len)
-{
-  while (len)
-  {
-    size_t room, k;
-    if (n->len >= sizeof n->s)
-    {
-      memmove(n->s, n->s + sizeof n->s - QSCANQ_NAMEMAX, QSCANQ_NAMEMAX);
-      n->len = QSCANQ_NAMEMAX;
-    }
-    room = sizeof n->s - n->len;
-    k = len < room ? len : room;
-    memcpy(n->s + n->len, s, k);
-    n->len += k;
-    s += k;
-    len -= k;
-  }
-}
-
-static void put1(struct name *n, char c) { put(n, &c, 1); }
+static void put1(struct qscanq_nametail *n, char c) { qscanq_nametail_put(n, &c, 1); }
 
 struct sect
 {
@@ -118,12 +91,12 @@ struct qscanq_mime
   size_t vlen;
   char vbuf[QSCANQ_HDRMAX]; /* parameter values, quoting undone */
   struct sect sect[2][SECTMAX]; /* RFC 2231 sections of name, filename */
-  struct name name;
+  struct qscanq_nametail name;
   /* A uuencoded file's begin line: its name, and whether the line was
      longer than LINEHEAD (uulong) or complete and waiting for a data line
      (uupending). */
   int uulong, uupending;
-  struct name uu;
+  struct qscanq_nametail uu;
   /* Names of the RFC unfolding, so the other one adds only new ones. */
   int pass;
   unsigned int nseen;
@@ -167,7 +140,7 @@ static int b64val(int c)
 
 static int blank(char c) { return c == ' ' || c == '\t'; }
 
-static int emitfrom(struct qscanq_mime *m, struct name *n)
+static int emitfrom(struct qscanq_mime *m, struct qscanq_nametail *n)
 {
   char buf[QSCANQ_NAMEMAX];
   size_t k = n->len < QSCANQ_NAMEMAX - 1 ? n->len : QSCANQ_NAMEMAX - 1;
@@ -208,7 +181,7 @@ static void decode2047(struct qscanq_mime *m, char const *s, size_t n)
         while (end + 1 < n && !(s[end] == '?' && s[end + 1] == '=')) end++;
         if (end + 1 < n)
         {
-          if (pending && !lastword) put(&m->name, s + ws, i - ws);
+          if (pending && !lastword) qscanq_nametail_put(&m->name, s + ws, i - ws);
           pending = 0;
           if (s[c + 1] == 'B' || s[c + 1] == 'b')
           {
@@ -251,12 +224,12 @@ static void decode2047(struct qscanq_mime *m, char const *s, size_t n)
       i++;
       continue;
     }
-    if (pending) put(&m->name, s + ws, i - ws);
+    if (pending) qscanq_nametail_put(&m->name, s + ws, i - ws);
     pending = 0;
     lastword = 0;
     put1(&m->name, s[i++]);
   }
-  if (pending) put(&m->name, s + ws, n - ws);
+  if (pending) qscanq_nametail_put(&m->name, s + ws, n - ws);
 }
 
 /* RFC 2231 %XX; with cs, a leading charset'language' is dropped. */
@@ -413,7 +386,7 @@ static int params(struct qscanq_mime *m, char const *h, size_t n, int ct, int st
       if (!s->have) continue;
       any = 1;
       if (s->ext) decode2231(m, m->vbuf + s->off, s->len, !x);
-      else put(&m->name, m->vbuf + s->off, s->len);
+      else qscanq_nametail_put(&m->name, m->vbuf + s->off, s->len);
     }
     if (any && (r = emit(m))) return r;
   }
@@ -676,7 +649,7 @@ static int uuline(struct qscanq_mime *m, size_t n)
   /* libclamav decodes it: an archive may be inside. */
   m->flags |= QSCANQ_MIME_CONTAINER;
   m->uu.len = 0;
-  put(&m->uu, m->line + off, n - off);
+  qscanq_nametail_put(&m->uu, m->line + off, n - off);
   m->uupending = 1;
   return 0;
 }
@@ -743,9 +716,9 @@ static int bytes(struct qscanq_mime *m, char const *s, size_t k)
       m->uulong = !!off;
       if (off) m->flags |= QSCANQ_MIME_CONTAINER;
       m->uu.len = 0;
-      if (off) put(&m->uu, m->line + off, LINEHEAD - off);
+      if (off) qscanq_nametail_put(&m->uu, m->line + off, LINEHEAD - off);
     }
-    if (m->uulong) put(&m->uu, s + from, k - from);
+    if (m->uulong) qscanq_nametail_put(&m->uu, s + from, k - from);
   }
   if (m->state == S_BODY && m->sniffing && m->slen < sizeof m->sniff && m->line[0] != '-') sniffb64(m, s, k);
   if (m->state == S_HEAD)

@@ -6,33 +6,7 @@
    it read it, keeping its last bytes when it is longer than a name may
    be: the extension is at the end. */
 
-/* The last bytes of a name, as the MIME walk keeps them. */
-struct tail
-{
-  size_t len;
-  char s[2 * QSCANQ_NAMEMAX];
-};
-
-static void put(struct tail *n, char const *s, size_t len)
-{
-  while (len)
-  {
-    size_t room, k;
-    if (n->len >= sizeof n->s)
-    {
-      memmove(n->s, n->s + sizeof n->s - QSCANQ_NAMEMAX, QSCANQ_NAMEMAX);
-      n->len = QSCANQ_NAMEMAX;
-    }
-    room = sizeof n->s - n->len;
-    k = len < room ? len : room;
-    memcpy(n->s + n->len, s, k);
-    n->len += k;
-    s += k;
-    len -= k;
-  }
-}
-
-static void putu(struct tail *n, unsigned int u)
+static void putu(struct qscanq_nametail *n, unsigned int u)
 {
   char o[4];
   size_t k;
@@ -43,12 +17,12 @@ static void putu(struct tail *n, unsigned int u)
   else
     o[0] = (char)(0xf0 | u >> 18), o[1] = (char)(0x80 | ((u >> 12) & 0x3f)), o[2] = (char)(0x80 | ((u >> 6) & 0x3f)),
     o[3] = (char)(0x80 | (u & 0x3f)), k = 4;
-  put(n, o, k);
+  qscanq_nametail_put(n, o, k);
 }
 
 int qscanq_readname(qscanq_readat_fn rd, void *src, uint64_t off, uint64_t len, int wide, qscanq_name_fn f, void *ctx)
 {
-  struct tail n;
+  struct qscanq_nametail n;
   unsigned char buf[1024];
   char out[QSCANQ_NAMEMAX];
   unsigned int high = 0; /* a high surrogate waiting for its low one */
@@ -74,7 +48,7 @@ int qscanq_readname(qscanq_readat_fn rd, void *src, uint64_t off, uint64_t len, 
     {
       unsigned char const *z = memchr(buf, 0, c);
       if (z) c = (size_t)(z - buf), done = 1;
-      put(&n, (char const *)buf, c);
+      qscanq_nametail_put(&n, (char const *)buf, c);
       continue;
     }
     for (size_t i = 0; i + 1 < c; i += 2)

@@ -11,6 +11,14 @@
    extension, which is what a policy judges, is at the end. */
 #define QSCANQ_NAMEMAX 1024
 
+/* A name being read, its last QSCANQ_NAMEMAX bytes kept at least. */
+struct qscanq_nametail
+{
+  size_t len;
+  char s[2 * QSCANQ_NAMEMAX];
+};
+extern void qscanq_nametail_put(struct qscanq_nametail *n, char const *s, size_t len);
+
 /* Called with every name found, NUL-terminated, len < QSCANQ_NAMEMAX.
    A non-zero return stops the walk and is returned by it. */
 typedef int (*qscanq_name_fn)(char const *name, size_t len, void *ctx);

@@ -114,7 +114,7 @@ $(BUILD)/qq-%: $(BUILD)/qq-%.o $(BUILD)/libqscanq.a $(SANOBJ)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(LDDYN) $(LDFLAGS) -o $@ $< $(SANOBJ) $(BUILD)/libqscanq.a $(SKARNET)
 
 # The replay of a fuzz target: the normal compiler and flags.
-$(BUILD)/replay/%.o: fuzz/%.c $(HDRS)
+$(BUILD)/replay/%.o: fuzz/%.c $(HDRS) $(wildcard fuzz/*.h)
 	@mkdir -p $(BUILD)/replay
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(WARN) -c -o $@ $<
 
@@ -131,7 +131,7 @@ $(BUILD)/fuzzobj/libqscanq.a: $(FUZZ_LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/fuzz/%: fuzz/%.c $(BUILD)/fuzzobj/libqscanq.a
+$(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzzobj/libqscanq.a
 	@mkdir -p $(BUILD)/fuzz
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $(WARN) -o $@ $< $(BUILD)/fuzzobj/libqscanq.a $(SKARNET)
 

@@ -16,6 +16,7 @@ CONF_TRUSTED     ?= $(call conf,trusted)
 CONF_AGEOUT      ?= $(call conf,ageout)
 CONF_SCANTIMEOUT ?= $(call conf,scantimeout)
 CONF_QMAILDKIM   ?= $(call conf,qmaildkim)
+CONF_QUARANTINE  ?= $(call conf,quarantine)
 
 ifeq ($(origin CC),default)
 CC := $(firstword $(CONF_CC))
@@ -73,7 +74,7 @@ $(BUILD)/conf.h: FORCE
 	@mkdir -p $(BUILD)/lib
 	@sh src/mkconf.sh '$(CONF_HOME)' '$(CONF_QMAIL)' '$(CONF_SCANDIR)' \
 	  '$(CONF_SCANCMD)' '$(CONF_USERS)' '$(CONF_TRUSTED)' '$(CONF_AGEOUT)' \
-	  '$(CONF_SCANTIMEOUT)' > $@.tmp
+	  '$(CONF_SCANTIMEOUT)' '$(CONF_QUARANTINE)' > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
 $(BUILD)/lib/%.o: src/lib/%.c $(HDRS)

@@ -27,6 +27,7 @@
 #include <skalibs/types.h>
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
+#include <qscanq/quarantine.h>
 #include <qscanq/scan.h>
 #include "conf.h"
 
@@ -539,6 +540,71 @@ static int qscanq_alive(void)
   return errno == EWOULDBLOCK;
 }
 
+/* (e2): a refused message kept for the postmaster when a quarantine is
+   set: qscanq-quarantine(8). It never changes the verdict or the reply:
+   a quarantine that fails is logged, and the message refused anyway. */
+static void quarantine(struct outcome const *o, char const *verdict, struct saved *msg, struct saved *env, char *rest, size_t max)
+{
+  char const *dir = QSCANQ_QUARANTINE, *x, *why = "", *id = "";
+  char cwd[4096], *slash;
+  int t = -1, failed = 0;
+  x = getenv("QSCANQ_QUARANTINE");
+  if (x && (t = qscanq_trusted()) > 0) dir = x;
+  if (!*dir) return;
+  if (o->v == VERDICT_FAIL)
+  {
+    /* A failure whose caller is gone will be sent again: not kept. */
+    x = getenv("QSCANQ_QUARANTINE_FAILED");
+    if (!x || strcmp(x, "1") || !o->r || o->r->parentgone) return;
+    if (t < 0) t = qscanq_trusted();
+    if (t <= 0) return;
+  }
+  if (!unchanged(msg) || !unchanged(env))
+  {
+    why = "find the message as it was saved";
+    errno = 0;
+    failed = 1;
+  }
+  else if (!getcwd(cwd, sizeof cwd) || !(slash = strrchr(cwd, '/')) || slash == cwd)
+  {
+    why = "find the name of the working directory";
+    failed = 1;
+  }
+  else
+  {
+    struct qscanq_qentry e = { msg->fd, env->fd, verdict, o->sig, "" };
+    char safe[64];
+    if (o->r)
+    {
+      char const *b = strrchr(o->r->name, '/');
+      b = b ? b + 1 : o->r->name;
+      qscanq_logsafe(safe, sizeof safe, b, strlen(b));
+      e.scanner = safe;
+    }
+    /* The entry is named after the spool directory, @NAME/work: the
+       log line's name finds the entry. */
+    *slash = 0;
+    slash = strrchr(cwd, '/');
+    id = slash ? slash + 1 : cwd;
+    if (*id == '@') id++;
+    failed = qscanq_quarantine(dir, id, &e, &why) < 0;
+  }
+  {
+    size_t len = strlen(rest);
+    char const *add = failed ? " quarantine=failed" : " quarantine=";
+    size_t al = strlen(add), il = failed ? 0 : strlen(id);
+    if (len + al + il < max)
+    {
+      memcpy(rest + len, add, al);
+      memcpy(rest + len + al, id, il);
+      rest[len + al + il] = 0;
+    }
+  }
+  if (!failed) return;
+  if (errno) strerr_warnwusys("quarantine the refused message (it is refused anyway): ", why, " in ", dir);
+  else strerr_warnw("unable to quarantine the refused message (it is refused anyway): ", why, " in ", dir);
+}
+
 /* (g): the caller's ids for good, msg on fd 0, env on fd 1, exec. */
 static int handover(char const *const *argv, struct saved *msg, struct saved *env, pid_t ppid, char const *verdict, char const *rest)
 {
@@ -721,6 +787,10 @@ int main(int argc, char const *const *argv)
     strerr_warnw("scan failed; passing the message on because QSCANQ_ONERROR=accept");
     o.v = VERDICT_CLEAN;
   }
-  if (o.v != VERDICT_CLEAN) return refuse(o.v, verdict, rest, o.sig[0] ? o.sig : 0, QQ_TEMP);
+  if (o.v != VERDICT_CLEAN)
+  {
+    quarantine(&o, verdict, &msg, &env, rest, 1000);
+    return refuse(o.v, verdict, rest, o.sig[0] ? o.sig : 0, QQ_TEMP);
+  }
   return handover(argv, &msg, &env, ppid, verdict, rest);
 }

@@ -32,7 +32,7 @@ SKARNET := -lskarnet
 CLAMAV := -lclamav
 
 # Programs that must start under softlimit -m 2000000: static by default.
-STATIC_PROGS := qscanq qscanq-stdin cleanq run-cleanq qscanq-clamd qscanq-attach
+STATIC_PROGS := qscanq qscanq-stdin cleanq run-cleanq qscanq-clamd qscanq-attach qscanq-quarantine
 # In-process libclamav scanners: dynamic (Debian ships no libclamav.a).
 CLAM_PROGS := qscanq-clamav qscanq-attach-archives
 PROGS := $(STATIC_PROGS) $(CLAM_PROGS)

@@ -122,7 +122,7 @@ static size_t names(int fd, char const *where, stralloc *pool, char ***list)
     n++;
   }
   closedir(dp);
-  v = malloc((n ? n : 1) * sizeof *v);
+  v = calloc(n ? n : 1, sizeof *v);
   if (!v) strerr_diefusys(ADM_TEMP, "allocate memory");
   for (size_t i = 0, k = 0; k < n; k++)
   {
@@ -267,7 +267,7 @@ static void sender(int fd, stralloc *env)
 static int release(char const *id, char const *const *to, unsigned int nto)
 {
   stralloc env = STRALLOC_ZERO;
-  int efd = openentry(id), msgfd, envfd, p[2] = { -1, -1 }, wstat;
+  int efd = openentry(id), msgfd, envfd, p[2] = { -1, -1 }, wstat, werr = 0;
   pid_t pid;
   struct stat a, b;
   char const *qq[] = { QSCANQ_QMAILQUEUE, 0 };
@@ -312,7 +312,7 @@ static int release(char const *id, char const *const *to, unsigned int nto)
   {
     fd_close(p[0]);
     /* A qmail-queue that stops reading early fails, and says so. */
-    allwrite(p[1], env.s, env.len);
+    if (allwrite(p[1], env.s, env.len) < env.len) werr = errno;
     fd_close(p[1]);
   }
   while (waitpid(pid, &wstat, 0) < 0)
@@ -322,6 +322,12 @@ static int release(char const *id, char const *const *to, unsigned int nto)
     char fmt[UINT_FMT];
     fmt[uint_fmt(fmt, WIFEXITED(wstat) ? (unsigned int)WEXITSTATUS(wstat) : (unsigned int)WTERMSIG(wstat))] = 0;
     strerr_dief(ADM_TEMP, qq[0], WIFEXITED(wstat) ? " exited " : " was killed by signal ", fmt, ": entry ", id, " kept");
+  }
+  if (werr)
+  {
+    /* It said 0 without our whole envelope: keep the entry, look. */
+    errno = werr;
+    strerr_diefusys(ADM_TEMP, "write the envelope to ", qq[0], ": entry ", id, " kept");
   }
   if (qscanq_rmtree(newfd, id, geteuid()) < 0) strerr_diefusys(ADM_TEMP, "remove released entry ", id, " (it was queued: remove it by hand)");
   outs("released ");
@@ -389,7 +395,7 @@ static int bycount(void const *a, void const *b)
 /* values[0..n) counted and printed most frequent first, at most top. */
 static void tally(char const *title, char const **values, size_t n, size_t top)
 {
-  struct count *c = malloc((n ? n : 1) * sizeof *c);
+  struct count *c = calloc(n ? n : 1, sizeof *c);
   size_t k = 0;
   if (!c) strerr_diefusys(ADM_TEMP, "allocate memory");
   qsort(values, n, sizeof *values, byname);
@@ -425,22 +431,23 @@ static void tally(char const *title, char const **values, size_t n, size_t top)
 /* A whole message for qmail-inject: a Subject, a blank line, the body. */
 static int summary(unsigned int days)
 {
-  stralloc pool = STRALLOC_ZERO, infos = STRALLOC_ZERO, one = STRALLOC_ZERO;
+  stralloc pool = STRALLOC_ZERO, infos = STRALLOC_ZERO, one = STRALLOC_ZERO, banned = STRALLOC_ZERO;
   char **v;
   time_t now = time(0), since = now - (time_t)days * 86400;
   size_t n = names(newfd, "new", &pool, &v), m = 0;
   uint64_t bytes = 0;
-  size_t *at;
+  size_t *at, *boff;
   char const **verd, **sig, **ip, **from, **ids;
   char tb[2][32];
   struct tm tm;
-  at = malloc((n ? n : 1) * sizeof *at);
-  verd = malloc((n ? n : 1) * sizeof *verd);
-  sig = malloc((n ? n : 1) * sizeof *sig);
-  ip = malloc((n ? n : 1) * sizeof *ip);
-  from = malloc((n ? n : 1) * sizeof *from);
-  ids = malloc((n ? n : 1) * sizeof *ids);
-  if (!at || !verd || !sig || !ip || !from || !ids) strerr_diefusys(ADM_TEMP, "allocate memory");
+  at = calloc(n ? n : 1, sizeof *at);
+  boff = calloc(n ? n : 1, sizeof *boff);
+  verd = calloc(n ? n : 1, sizeof *verd);
+  sig = calloc(n ? n : 1, sizeof *sig);
+  ip = calloc(n ? n : 1, sizeof *ip);
+  from = calloc(n ? n : 1, sizeof *from);
+  ids = calloc(n ? n : 1, sizeof *ids);
+  if (!at || !boff || !verd || !sig || !ip || !from || !ids) strerr_diefusys(ADM_TEMP, "allocate memory");
   for (size_t i = 0; i < n; i++)
   {
     struct stat st;
@@ -463,11 +470,20 @@ static int summary(unsigned int days)
     verd[i] = get(&s, "verdict");
     x = get(&s, "sig");
     sig[i] = *x ? x : "(none)";
+    /* As the log line names it: a signature and a file name apart. */
+    boff[i] = (size_t)-1;
+    if (*x && !strcmp(verd[i], "banned"))
+    {
+      boff[i] = banned.len;
+      if (!stralloc_cats(&banned, "banned:") || !stralloc_catb(&banned, x, strlen(x) + 1)) strerr_diefusys(ADM_TEMP, "allocate memory");
+    }
     x = get(&s, "ip");
     ip[i] = *x ? x : "(local)";
     from[i] = get(&s, "from");
     if (uint640_scan(get(&s, "bytes"), &b)) bytes += b;
   }
+  for (size_t i = 0; i < m; i++)
+    if (boff[i] != (size_t)-1) sig[i] = banned.s + boff[i];
   if (!gmtime_r(&since, &tm) || !strftime(tb[0], sizeof tb[0], "%Y-%m-%d %H:%M UTC", &tm) || !gmtime_r(&now, &tm) || !strftime(tb[1], sizeof tb[1], "%Y-%m-%d %H:%M UTC", &tm))
     strerr_diefusys(ADM_TEMP, "format the time");
   outs("Subject: qscanq quarantine: ");
@@ -488,7 +504,7 @@ static int summary(unsigned int days)
   outu(bytes);
   outs(" bytes.\n");
   {
-    char const **tmp = malloc((m ? m : 1) * sizeof *tmp);
+    char const **tmp = calloc(m ? m : 1, sizeof *tmp);
     if (!tmp) strerr_diefusys(ADM_TEMP, "allocate memory");
     memcpy(tmp, ids, m * sizeof *tmp);
     tally("By verdict", verd, m, m);

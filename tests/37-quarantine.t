@@ -12,6 +12,7 @@ QG=$(gid_of "$Q")
 VSIG="Qscanq.Test.EICAR.UNOFFICIAL"
 { printf 'Subject: x\nMessage-ID: <q1@qscanq.test>\n\n'; eicar; printf '\n'; } > "$W/virus"
 mail "$W/clean"
+{ printf 'Subject: \033]0;pwned\007x\n\n'; eicar; printf '\n'; } > "$W/virus2"
 printf 'Fsender@example.org\0Trcpt@example.net\0Tsecond@example.net\0\0' > "$W/env"
 
 # A private spool, so that what a message leaves in it can be seen.
@@ -55,10 +56,17 @@ t "-s: the header" grep -q "^Message-ID: <q1@qscanq.test>$" "$W/show"
 t "-s: not the body" sh -c '! grep -q X5O "$1"' x "$W/show"
 
 # notqmail: the reply mode's code and text, and an entry all the same.
-qrun -r 6 $QENV "QSCANQ_QUARANTINE=$QD" QSCANQ_REPLY=notqmail -- "$W/virus"
+qrun -r 6 $QENV "QSCANQ_QUARANTINE=$QD" QSCANQ_REPLY=notqmail -- "$W/virus2"
 is "$EXIT/$(tr '\0' '\n' < "$R/reply" | head -n 1)" "82/Dvirus found: $VSIG (#5.7.1)" "notqmail: 82 and the D reply"
 ID2=$(msgname)
 t "... kept as a second entry" [ "$(entries "$QD")" = 2 -a -f "$QD/new/$ID2/msg" ]
+"$QQ" -d "$QD" -s "$ID2" > "$W/show"
+t "-s: escape and bell bytes of the header shown as \\xHH, never sent to the terminal" grep -qxF 'Subject: \x1b]0;pwned\x07x' "$W/show"
+mkdir -m 700 "$QD/new/bad name"; chown "$Q" "$QD/new/bad name"
+"$QQ" -d "$QD" -l > "$W/list" 2> "$W/err"
+is "$(wc -l < "$W/list" | tr -d ' ')" 2 "-l: a name in new/ that is not an id is not listed"
+t "... and reported" grep -qF 'skipping new/bad\x20name: not an entry name' "$W/err"
+rmdir "$QD/new/bad name"
 
 # --- Release.
 RR=$(mktemp -d "$W/rel.XXXXXX"); chmod 1777 "$RR"
@@ -77,7 +85,7 @@ rm -f "$RR"/*
 QQ_RECORD=$RR "$QQ" -d "$QD" -r "$ID2" -t postmaster@example.org -t x@example.net > /dev/null; r=$?
 is "$r" 0 "-r -t: released to other recipients"
 is "$(tr '\0' '|' < "$RR/env")" "Fsender@example.org|Tpostmaster@example.org|Tx@example.net||" "... a new envelope, the same sender"
-t "... the message byte for byte" same "$W/virus" "$RR/msg"
+t "... the message byte for byte" same "$W/virus2" "$RR/msg"
 is "$(entries "$QD")" 0 "... the entry is gone"
 
 # Hostile names: never a path.
@@ -151,6 +159,7 @@ is "$(head -n 1 "$W/sum")" "Subject: qscanq quarantine: 3 messages refused in th
 t "... 2 virus" grep -qx "      2 virus" "$W/sum"
 t "... 1 banned" grep -qx "      1 banned" "$W/sum"
 t "... per signature" grep -qx "      2 $VSIG" "$W/sum"
+t "... a banned name as the log line shows it" grep -qx "      1 banned:invoice.exe" "$W/sum"
 t "... top client IPs" grep -qx "      1 192.0.2.3" "$W/sum"
 t "... top senders" grep -qx "      3 <sender@example.org>" "$W/sum"
 "$QQ" -d "$QD" -S 30 > "$W/sum"

@@ -559,7 +559,14 @@ static void quarantine(struct outcome const *o, char const *verdict, struct save
     if (t < 0) t = qscanq_trusted();
     if (t <= 0) return;
   }
-  if (!unchanged(msg) || !unchanged(env))
+  if (*dir != '/')
+  {
+    /* Relative to the work directory, which cleanq removes. */
+    why = "use a relative path as the quarantine";
+    errno = 0;
+    failed = 1;
+  }
+  else if (!unchanged(msg) || !unchanged(env))
   {
     why = "find the message as it was saved";
     errno = 0;

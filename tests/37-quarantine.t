@@ -120,6 +120,7 @@ broken() { # broken DESCRIPTION DIR LOG-PATTERN
   t "... the spool is clean once cleanq ran" spool_clean
 }
 broken "quarantine missing" "$W/nonexistent" "open the quarantine directory"
+broken "quarantine a relative path" "q" "use a relative path as the quarantine"
 qdir "$W/q2"; chown root:root "$W/q2"; chmod 755 "$W/q2"
 broken "quarantine not qscand's" "$W/q2" "use the quarantine directory"
 qdir "$W/q2"; chmod 750 "$W/q2"

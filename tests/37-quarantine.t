@@ -70,6 +70,9 @@ rmdir "$QD/new/bad name"
 
 # --- Release.
 RR=$(mktemp -d "$W/rel.XXXXXX"); chmod 1777 "$RR"
+QQ_RECORD=$RR flock "$QD/new/$ID" "$QQ" -d "$QD" -r "$ID" > /dev/null 2> "$W/err"; r=$?
+is "$r/$([ -e "$RR/msg" ] && echo queued)" "111/" "-r while another holds the entry's lock: 111, nothing queued"
+t "... said so" grep -q "is being released or expired" "$W/err"
 QQ_RECORD=$RR QQ_EXIT=1 "$QQ" -d "$QD" -r "$ID" > /dev/null 2> "$W/err"; r=$?
 is "$r" 111 "-r, qmail-queue fails: 111"
 t "... entry kept" [ -f "$QD/new/$ID/msg" ]
@@ -166,6 +169,8 @@ t "... top senders" grep -qx "      3 <sender@example.org>" "$W/sum"
 "$QQ" -d "$QD" -S 30 > "$W/sum"
 t "-S 30: the older entry counted too" grep -qx "      3 virus" "$W/sum"
 t "... and its client IP" grep -qx "      2 192.0.2.1" "$W/sum"
+flock "$QD/new/$OLD" "$QQ" -d "$QD" -x 5
+t "-x skips an entry being released" [ -d "$QD/new/$OLD" ]
 "$QQ" -d "$QD" -x 5; r=$?
 is "$r" 0 "-x 5: exit 0"
 t "... the 10-day-old entry removed" [ ! -e "$QD/new/$OLD" ]

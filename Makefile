@@ -141,7 +141,7 @@ fuzz-build: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 # Installs the table in src/hier.tab; DESTDIR is honoured. As root the
 # owners are set; otherwise the files are installed as the current user.
 INSTALL_ARGS = '$(BUILD)' '$(DESTDIR)' '$(CONF_HOME)' '$(CONF_QMAIL)' '$(CONF_SCANDIR)' '$(CONF_SCANCMD)' '$(CONF_USERS)' '$(CONF_QMAILDKIM)' \
-  '$(CONF_TRUSTED)' '$(CONF_AGEOUT)' '$(CONF_SCANTIMEOUT)'
+  '$(CONF_TRUSTED)' '$(CONF_AGEOUT)' '$(CONF_SCANTIMEOUT)' '$(CONF_QUARANTINE)'
 install: all
 	sh src/install.sh install $(INSTALL_ARGS)
 

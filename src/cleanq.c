@@ -134,6 +134,7 @@ int main(int argc, char const *const *argv)
   char const *spool = QSCANQ_SCANDIR;
   int fd;
   PROG = "cleanq";
+  qscanq_version(argc, argv);
   {
     subgetopt l = SUBGETOPT_ZERO;
     for (;;)

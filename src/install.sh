@@ -10,6 +10,7 @@ set -eu
 what=$1 build=$2 dest=$3 home=$4 qmail=$5 scandir=$6 scancmd=$7 qscand=$8 qmaildkim=$9
 trusted=${10} ageout=${11} scantimeout=${12} quarantine=${13:-}
 here=$(cd "$(dirname "$0")" && pwd)
+version=$(head -n 1 "$here/../version")
 root=no; [ "$(id -u)" = 0 ] && [ "${INSTALL_OWNERS:-yes}" != no ] && root=yes
 if [ $what = install ] && [ $root = yes ] && ! id "$qscand" >/dev/null 2>&1; then
   echo "install.sh: fatal: user $qscand does not exist (make setup creates it)" >&2
@@ -17,7 +18,7 @@ if [ $what = install ] && [ $root = yes ] && ! id "$qscand" >/dev/null 2>&1; the
 fi
 
 esc() { printf '%s' "$1" | sed 's/[\\|&]/\\&/g'; }
-subst="s|@HOME@|$(esc "$home")|g; s|@QMAIL@|$(esc "$qmail")|g; s|@QMAILDKIM@|$(esc "$qmaildkim")|g; s|@SCANDIR@|$(esc "$scandir")|g; s|@SCANCMD@|$(esc "$scancmd")|g; s|@QSCAND@|$(esc "$qscand")|g; s|@TRUSTED@|$(esc "$trusted")|g; s|@AGEOUT@|$(esc "$ageout")|g; s|@SCANTIMEOUT@|$(esc "$scantimeout")|g; s|@QUARANTINE@|$(esc "$quarantine")|g"
+subst="s|@HOME@|$(esc "$home")|g; s|@QMAIL@|$(esc "$qmail")|g; s|@QMAILDKIM@|$(esc "$qmaildkim")|g; s|@SCANDIR@|$(esc "$scandir")|g; s|@SCANCMD@|$(esc "$scancmd")|g; s|@QSCAND@|$(esc "$qscand")|g; s|@TRUSTED@|$(esc "$trusted")|g; s|@AGEOUT@|$(esc "$ageout")|g; s|@SCANTIMEOUT@|$(esc "$scantimeout")|g; s|@QUARANTINE@|$(esc "$quarantine")|g; s|@VERSION@|$(esc "$version")|g"
 
 lines() { grep -v '^[[:space:]]*\(#\|$\)' "$here/hier.tab" | sed "s|^\([a-z]\) HOME|\1 $(esc "$home")|; s|^\([a-z]\) SCANDIR|\1 $(esc "$scandir")|"; }
 

@@ -7,6 +7,9 @@ num() {
   case "$2" in ''|*[!0-9]*) echo "mkconf.sh: conf-$1 must be a number, not '$2'" >&2; exit 100;; esac
   printf '%s' "$2"
 }
+# The version, one line in the file version at the top of the tree.
+version=$(head -n 1 "$(dirname "$0")/../version")
+case "$version" in ''|*[!0-9A-Za-z.+~-]*) echo "mkconf.sh: bad version '$version'" >&2; exit 100;; esac
 for d in "$1" "$2" "$3"; do
   case "$d" in /*) ;; *) echo "mkconf.sh: '$d' is not an absolute path" >&2; exit 100;; esac
 done
@@ -30,5 +33,6 @@ cat <<EOT
 #define QSCANQ_AGEOUT $(num ageout "$7")
 #define QSCANQ_SCANTIMEOUT $(num scantimeout "$8")
 #define QSCANQ_QUARANTINE $(q "$quarantine")
+#define QSCANQ_VERSION $(q "$version")
 #endif
 EOT

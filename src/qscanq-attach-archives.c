@@ -135,6 +135,7 @@ int main(int argc, char const *const *argv)
   cl_error_t r;
   int fd, ind;
   PROG = "qscanq-attach";
+  qscanq_version(argc, argv);
   st.debug = !!getenv("DEBUG");
   ind = qscanq_judge_options(&st, argc, argv, USAGE);
   argc -= ind;

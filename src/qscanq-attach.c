@@ -33,6 +33,7 @@ int main(int argc, char const *const *argv)
   unsigned int flags = QSCANQ_MIME_CONTAINER;
   int fd, ind;
   PROG = "qscanq-attach";
+  qscanq_version(argc, argv);
   st.debug = !!getenv("DEBUG");
   ind = qscanq_judge_options(&st, argc, argv, USAGE);
   rest = argv + ind;

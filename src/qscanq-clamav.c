@@ -55,6 +55,7 @@ int main(int argc, char const *const *argv)
   cl_error_t r = CL_CLEAN;
   int fd;
   PROG = "qscanq-clamav";
+  qscanq_version(argc, argv);
   {
     subgetopt l = SUBGETOPT_ZERO;
     for (;;)

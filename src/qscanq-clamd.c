@@ -350,6 +350,7 @@ int main(int argc, char const *const *argv)
   int forcestream = 0, pingonly = 0, fd;
   char sig[SAFEBUF];
   PROG = "qscanq-clamd";
+  qscanq_version(argc, argv);
   {
     subgetopt l = SUBGETOPT_ZERO;
     for (;;)

@@ -534,6 +534,7 @@ int main(int argc, char const *const *argv)
   int dirfd;
   char const *why;
   PROG = "qscanq-quarantine";
+  qscanq_version(argc, argv);
   {
     subgetopt l = SUBGETOPT_ZERO;
     for (;;)

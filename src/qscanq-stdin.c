@@ -731,7 +731,7 @@ int main(int argc, char const *const *argv)
   int accept = 0, parentfd = -1, r;
   pid_t ppid;
   PROG = "qscanq-stdin";
-  (void)argc;
+  qscanq_version(argc, argv);
   debug = !!getenv("DEBUG");
 
   ppid = start(&parentfd);

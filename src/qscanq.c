@@ -304,7 +304,7 @@ int main(int argc, char const *const *argv)
   int spoolfd, dirfd, workfd, code;
   pid_t pid;
   PROG = "qscanq";
-  (void)argc;
+  qscanq_version(argc, argv);
   if (reset_process() < 0)
   {
     strerr_warnwusys("reset ", "signals");

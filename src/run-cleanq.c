@@ -45,6 +45,7 @@ int main(int argc, char const *const *argv)
   char const *spool = getenv("SCANDIR");
   int fd;
   PROG = "run-cleanq";
+  qscanq_version(argc, argv);
   (void)argv;
   if (argc > 1) strerr_dieusage(ADM_USAGE, USAGE);
   if (!spool || !*spool) spool = QSCANQ_SCANDIR;

@@ -76,4 +76,7 @@ extern size_t qscanq_logsafe(char *out, size_t max, char const *in, size_t len);
    input pass unchanged, so that a value made safe twice reads as once. */
 extern size_t qscanq_logsafe_ends(char *out, size_t max, char const *in, size_t len);
 
+/* Prints "PROG VERSION" and exits 0 when the only argument is -V. */
+extern void qscanq_version(int argc, char const *const *argv);
+
 #endif

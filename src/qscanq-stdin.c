@@ -36,9 +36,15 @@
 #define KILLMS 10000
 
 static char buf[131072];
+
 static int debug;
 /* The caller's, given back to the downstream program. */
 static struct sigaction oldpipe, oldxfsz;
+
+static int after(struct timespec const *a, struct timespec const *b)
+{
+  return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+}
 
 /* A file we wrote, held open read-only, as it was when we finished it. */
 struct saved
@@ -146,9 +152,41 @@ static void tick_past(struct timespec const *t)
   {
     struct timespec now, ms = { 0, 200000 };
     if (clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0) return;
-    if (now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec > t->tv_nsec)) return;
+    if (after(&now, t)) return;
     nanosleep(&ms, 0);
   }
+}
+
+/* A change to msg or env after this must show in their ctime. On a
+   coarse clock that needs the clock to move past the ctime we keep, a
+   wait of up to a tick (1 to 4 ms). A file system with multigrain
+   timestamps (Linux 6.13 on) gives a fine-grained ctime, later than any
+   handed out before, to the first change after a stat: there no wait
+   is needed. Probe which one we have on msg itself: change it (the same
+   mode again) right after our fstat. A ctime that moved while the coarse
+   clock has not reached the old one can only be fine-grained; then env,
+   in the same directory and stat'ed too, is on the same file system. */
+static int settle(struct saved *msg, struct saved const *env)
+{
+  struct timespec now;
+  struct stat st;
+  if (clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0) now.tv_sec = now.tv_nsec = 0;
+  if (after(&now, &msg->st.st_ctim) && after(&now, &env->st.st_ctim)) return 0;
+  if (fchmod(msg->fd, 0640) < 0 || fstat(msg->fd, &st) < 0)
+  {
+    strerr_warnwusys("stat ", msg->name);
+    return -1;
+  }
+  if (clock_gettime(CLOCK_REALTIME_COARSE, &now) < 0) now.tv_sec = now.tv_nsec = 0;
+  if (!after(&now, &msg->st.st_ctim) && after(&st.st_ctim, &msg->st.st_ctim))
+  {
+    msg->st = st;
+    if (debug) strerr_warni("fine-grained ctime: no wait for the clock");
+    return 0;
+  }
+  msg->st = st;
+  tick_past(after(&st.st_ctim, &env->st.st_ctim) ? &st.st_ctim : &env->st.st_ctim);
+  return 0;
 }
 
 static int sametime(struct timespec const *a, struct timespec const *b) { return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec; }
@@ -714,11 +752,6 @@ static pid_t start(int *parentfd)
   return ppid;
 }
 
-static struct timespec const *later(struct timespec const *a, struct timespec const *b)
-{
-  return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec) ? a : b;
-}
-
 int main(int argc, char const *const *argv)
 {
   static struct run runs[QSCANQ_SCANLIST_MAXCMDS];
@@ -764,7 +797,11 @@ int main(int argc, char const *const *argv)
     logfields(rest, 1000, &o, &msg, &envinfo);
     return refuse(VERDICT_FAIL, "fail", rest, r == QQ_READ ? "error reading the message" : "error writing the message to the spool", r);
   }
-  tick_past(later(&msg.st.st_ctim, &env.st.st_ctim));
+  if (settle(&msg, &env) < 0)
+  {
+    logfields(rest, 1000, &o, &msg, &envinfo);
+    return refuse(VERDICT_FAIL, "fail", rest, 0, QQ_WRITE);
+  }
 
   if (prctl(PR_SET_PDEATHSIG, 0) < 0)
   {

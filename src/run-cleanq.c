@@ -1,5 +1,6 @@
 /* run-cleanq: one cleanq pass unless one is running already. Spawned by
-   qscanq after every message, so a busy spool costs one failed lock. */
+   qscanq after every message, so a busy spool costs one failed lock, and
+   a burst of messages one pass a second. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/strerr.h>
@@ -15,6 +17,8 @@
 #include "conf.h"
 
 #define USAGE "run-cleanq"
+/* At most one pass starts in any such span: see run-cleanq(8). */
+#define SPACING_NS 1000000000L
 
 /* The lock file is made by make install, never here: a spool out of
    inodes or space must still be cleaned. */
@@ -60,6 +64,30 @@ int main(int argc, char const *const *argv)
   {
     if (errno == EWOULDBLOCK) return 0;
     strerr_diefusys(ADM_TEMP, "lock ", spool, "/lock");
+  }
+  /* The lock file's mtime is when the last pass started. One that
+     started moments ago is not repeated at once: we wait for the rest
+     of the spacing, holding the lock, and pass then. Every message
+     finished meanwhile is covered by that pass (its run-cleanq finds
+     the lock busy and leaves), so a burst costs one pass a second, and
+     a finished directory waits at most the spacing. A time in the
+     future (a clock set back) does not make us wait. */
+  {
+    struct stat st;
+    struct timespec now;
+    /* If we cannot tell, pass now. */
+    if (fstat(fd, &st) == 0 && clock_gettime(CLOCK_REALTIME, &now) == 0 && st.st_mtim.tv_sec <= now.tv_sec && now.tv_sec - st.st_mtim.tv_sec <= 1)
+    {
+      long long gone = (long long)(now.tv_sec - st.st_mtim.tv_sec) * 1000000000LL + (now.tv_nsec - st.st_mtim.tv_nsec);
+      if (gone >= 0 && gone < SPACING_NS)
+      {
+        long long ns = SPACING_NS - gone;
+        struct timespec left = { (time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL) };
+        while (nanosleep(&left, &left) < 0 && errno == EINTR) {}
+      }
+    }
+    /* Without it the next run passes at once: a cost, not a danger. */
+    if (futimens(fd, 0) < 0) strerr_warnwusys("set the time of ", spool, "/lock");
   }
   /* The lock stays held across the exec, for the whole pass. */
   {

@@ -411,12 +411,6 @@ static int runclamd(char const *const *argv, struct saved const *msg, struct run
     return 0;
   }
   if (debug) strerr_warni("running scanner ", argv[0], " in process");
-  if (qscanq_clamd_trust(&c, &why) < 0)
-  {
-    strerr_warn(PROG, ": fatal: unable to look up user ", why, ": ", strerror(errno));
-    code = VERDICT_FAIL;
-    goto done;
-  }
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
   {
     strerr_warnwusys("set the process controls", "");

@@ -6,14 +6,14 @@
 . "$(dirname "$0")/lib.sh"
 need_root || plan_skip_all "needs root (the setuid chain)"
 
-pids=
+pids= srvas=
 trap 'for p in $pids; do kill $p 2>/dev/null; done' EXIT
 # server NAME MODE: on $W/NAME.sock, one line per connection in $W/NAME.log:
 # the peer's command name. MODE ok: "fd[5]: OK"; virus: a FOUND; mute:
 # no answer, ever.
 server() {
   rm -f "$W/$1.sock" "$W/$1.log"
-  perl -MSocket -e '
+  $srvas perl -MSocket -e '
     my ($path, $log, $mode) = @ARGV;
     socket(my $l, PF_UNIX, SOCK_STREAM, 0) or die;
     bind($l, pack_sockaddr_un($path)) or die; chmod 0777, $path;
@@ -72,4 +72,21 @@ while [ ! -s "$W/nobody.log" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); d
 qrun "SCANCMD=qscanq-clamd -t 5 -s $W/nobody.sock" -- "$W/clean"
 is "$EXIT" 71 "a server run by another user, although it says OK: 71"
 t "... refused by its uid" grep -q "runs as uid $(uid_of "$QT_UNTRUSTED"), not root" "$R/stderr"
+
+# The peer rule reads /etc/passwd only for a peer that is neither root
+# nor our own euid (qscand under qscanq): not once per message.
+QC=$QT_HOME/bin/qscanq-clamd
+if command -v strace >/dev/null 2>&1; then
+  strace -f -qq -e trace=open,openat -o "$W/trace" "$QC" -t 5 -s "$W/ok.sock" "$W/clean" >"$W/out" 2>&1
+  is "$?/$(grep -c /etc/passwd "$W/trace")" "0/0" "the program, root's server: clean, and no passwd lookup"
+  srvas="setpriv --reuid=$(uid_of "$QT_QSCAND") --regid=$(gid_of "$QT_QSCAND") --clear-groups"
+  server q ok
+  srvas=
+  strace -f -qq -e trace=open,openat -o "$W/trace" "$QC" -t 5 -s "$W/q.sock" "$W/clean" >"$W/out" 2>&1
+  r=$?
+  is "$r" 0 "run as root, a server run by qscand: accepted (looked up)"
+  t "... /etc/passwd was read for it" grep -q /etc/passwd "$W/trace"
+else
+  skip "no strace"; skip "no strace"; skip "no strace"
+fi
 done_testing

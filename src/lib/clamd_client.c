@@ -148,19 +148,35 @@ err:
 /* Nobody but root, the clamd user or qscand gets the message, or a say
    in its verdict: a socket path in a directory another user can write
    to, or a clamd that died and left its path to someone else, must not
-   turn into a way to read mail or pass a virus. */
+   turn into a way to read mail or pass a virus. Root and our own euid
+   (qscand, under qscanq) need no lookup; the names are looked up in
+   /etc/passwd (static: no NSS) only for another peer, so the common
+   cases cost nothing per message. A missing user is simply not
+   trusted; an unreadable passwd file is a failure. */
 static int peerok(struct qscanq_clamd const *c, int sock, char const *server)
 {
   struct ucred cr;
   socklen_t l = sizeof cr;
   char fmt[UINT64_FMT];
+  char const *names[2] = { c->clamduser, QSCANQ_USER };
   if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0)
   {
     strerr_warnwu2sys("check the owner of ", server);
     return 0;
   }
-  for (unsigned int i = 0; i < c->nokuid; i++)
-    if (cr.uid == c->okuid[i]) return 1;
+  if (!cr.uid || cr.uid == geteuid()) return 1;
+  for (unsigned int i = 0; i < 2; i++)
+  {
+    uid_t uid;
+    gid_t gid;
+    int r = qscanq_getpw(names[i], &uid, &gid);
+    if (r < 0)
+    {
+      strerr_warnwu2sys("look up user ", names[i]);
+      return 0;
+    }
+    if (r && cr.uid == uid) return 1;
+  }
   fmt[uint64_fmt(fmt, (uint64_t)cr.uid)] = 0;
   strerr_warnw("refusing ", server, ": its server runs as uid ", fmt, ", not root, ", c->clamduser, " or ", QSCANQ_USER);
   return 0;

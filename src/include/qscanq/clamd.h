@@ -39,17 +39,11 @@ struct qscanq_clamd
   int ping; /* -P */
   char const *clamduser; /* -u */
   char const *file; /* the operand, or 0 for descriptor 0 */
-  uid_t okuid[3]; /* the peers trusted, see qscanq_clamd_trust */
-  unsigned int nokuid;
 };
 
 /* qscanq-clamd's command line, argv[0] its name, into *c. 0, or -1 on a
    usage error: *why is then 0 (show the usage) or a text. */
 extern int qscanq_clamd_options(struct qscanq_clamd *c, int argc, char const *const *argv, char const **why);
-
-/* The uids a Unix-socket peer may have: root, the clamd user, qscand.
-   -1 (errno set, *who the user) if /etc/passwd cannot be read. */
-extern int qscanq_clamd_trust(struct qscanq_clamd *c, char const **who);
 
 /* Asks the servers about the regular file fd, one after the other from
    servers[start % n], until one answers. Each gets c->timeout seconds,

@@ -176,17 +176,23 @@ static int make_work(int dirfd, char const *name)
    returns only once the child has exec'd (CLONE_VFORK), so by the time
    we exit no process of ours holds the caller's pipes: a forked child
    would hold them until it got scheduled. A failure only logs: the
-   message's fate is decided, and the next pass cleans up. */
-static void spawn_cleanq(void)
+   message's fate is decided, and the next pass cleans up.
+   after: started while qscanq-stdin works, so that the spawn (about a
+   millisecond here) is not between the verdict and our exit; run-cleanq
+   then waits for our exit (QSCANQ_AFTER, our pid) before it passes. */
+static void spawn_cleanq(int after)
 {
   /* Our cwd is the spool, whatever SCANDIR said: it is inherited. */
-  char const *envp[] = { "PATH=/usr/bin:/bin", "SCANDIR=.", 0 };
+  char afterenv[13 + PID_FMT] = "QSCANQ_AFTER=";
+  char const *envp[] = { "PATH=/usr/bin:/bin", "SCANDIR=.", after ? afterenv : 0, 0 };
   char const *argv[] = { "run-cleanq", 0 };
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   sigset_t all, none;
   pid_t pid;
-  int e = posix_spawn_file_actions_init(&fa);
+  int e;
+  afterenv[13 + pid_fmt(afterenv + 13, getpid())] = 0;
+  e = posix_spawn_file_actions_init(&fa);
   if (e) goto err;
   e = posix_spawnattr_init(&attr);
   if (e) goto errfa;
@@ -209,7 +215,7 @@ static int abandon(int dirfd)
 {
   if (fchmod(dirfd, 0700) < 0) strerr_warnwusys("chmod ", "message directory");
   fd_close(dirfd);
-  spawn_cleanq();
+  spawn_cleanq(0);
   return failed();
 }
 
@@ -325,6 +331,7 @@ int main(int argc, char const *const *argv)
     return abandon(dirfd);
   }
   fd_close(workfd);
+  spawn_cleanq(1);
   code = wait_stdin(pid, dirfd, name);
   if (getenv("QSCANQ_LOG")) logline(dirfd, name, code);
   /* Finished: cleanq may take it now. Our lock goes with the fd, so
@@ -332,6 +339,5 @@ int main(int argc, char const *const *argv)
      is free and takes it; the message's fate is already decided. */
   if (fchmod(dirfd, 0700) < 0) strerr_warnwusys("chmod ", name);
   fd_close(dirfd);
-  spawn_cleanq();
   return code;
 }

@@ -6,12 +6,15 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/strerr.h>
+#include <skalibs/types.h>
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
 #include "conf.h"
@@ -44,6 +47,29 @@ static int open_lock(char const *spool)
   return fd;
 }
 
+/* qscanq starts us while its message is still being worked on, with
+   QSCANQ_AFTER its pid: the pass must see the directory finished, so it
+   waits for qscanq's exit. Only for our parent: anything else (cron, an
+   old value) passes at once. Any failure to wait passes at once too: a
+   pass too early costs only a pass, the next message's covers it. */
+static void wait_for_qscanq(void)
+{
+  char const *x = getenv("QSCANQ_AFTER");
+  pid_t ppid = getppid(), p;
+  int fd;
+  if (!x || !pid_scan(x, &p) || p != ppid || p <= 1) return;
+  fd = pidfd_open(p, 0);
+  if (fd < 0) return;
+  /* Opened on our parent, not on a pid reused after its exit. */
+  if (getppid() == p)
+    for (;;)
+    {
+      struct pollfd w = { .fd = fd, .events = POLLIN };
+      if (poll(&w, 1, -1) >= 0 || errno != EINTR) break;
+    }
+  fd_close(fd);
+}
+
 int main(int argc, char const *const *argv)
 {
   char const *spool = getenv("SCANDIR");
@@ -52,6 +78,7 @@ int main(int argc, char const *const *argv)
   qscanq_version(argc, argv);
   (void)argv;
   if (argc > 1) strerr_dieusage(ADM_USAGE, USAGE);
+  wait_for_qscanq();
   if (!spool || !*spool) spool = QSCANQ_SCANDIR;
   umask(077);
   if (qscanq_become_qscand() < 0)

@@ -12,7 +12,11 @@ envelope "$W/env"
 mail "$W/m"
 newest() { ls -dt "$QT_SPOOL"/@* 2>/dev/null | head -n 1; }
 
-# kill -9 qscanq while qscanq-stdin still reads a slow message.
+# kill -9 qscanq while qscanq-stdin still reads a slow message. The
+# spool's lock is held meanwhile: qscanq's own run-cleanq, started while
+# the message is read, would otherwise take the abandoned directory as
+# soon as qscanq is gone, before the pass this test makes.
+exec 9>>"$QT_SPOOL/lock"; flock 9
 R=$(mktemp -d "$W/r.XXXXXX"); chmod 1777 "$R"
 ls -d "$QT_SPOOL"/@* > "$W/before" 2>/dev/null
 # shellcheck disable=SC2086
@@ -38,6 +42,7 @@ sleep 2
 # set), and before handing on it checks qscanq's lock on the directory.
 t "qscanq killed: the downstream never ran" [ ! -e "$R/ids" ]
 is "$(stat -c %a "$md")" 1700 "... its directory is still sticky"
+exec 9>&-
 "$CLEANQ" -l > "$W/out" 2> "$W/err"
 is "$?" 0 "the next cleanq pass: 0"
 t "... removed the directory (its lock is free)" [ ! -e "$md" ]

@@ -47,4 +47,19 @@ else
 fi
 t "... and gone within 1 s plus a margin of 5" gone_within 6 "$d"
 t "... the lock file's time moved (the pass ran)" [ "$(stat -c %Y "$S/lock")" -ge $((t0 / 1000)) ]
+
+# qscanq starts run-cleanq while its message is still being worked on
+# (the spawn is then not between the verdict and qscanq's exit), with
+# QSCANQ_AFTER its pid: run-cleanq waits for its parent's exit before it
+# passes. Here the parent is a shell that waits a second.
+RUNCLEANQ=$QT_HOME/libexec/qscanq/run-cleanq
+mkdir -m 700 "$S/@fin" && chown "$QT_QSCAND:$QT_QSCAND" "$S/@fin"
+touch -d '1 minute ago' "$S/lock"
+sh -c 'SCANDIR=$1 QSCANQ_AFTER=$$ "$2" & sleep 1; [ -e "$1/@fin" ] && echo waited > "$3"' x "$S" "$RUNCLEANQ" "$W/waited"
+is "$(cat "$W/waited" 2>/dev/null)" waited "run-cleanq with QSCANQ_AFTER=its parent: no pass while the parent lives"
+t "... the pass once it is gone" gone_within 6 @fin
+mkdir -m 700 "$S/@fin2" && chown "$QT_QSCAND:$QT_QSCAND" "$S/@fin2"
+touch -d '1 minute ago' "$S/lock"
+sh -c 'SCANDIR=$1 QSCANQ_AFTER=1 "$2" & sleep 1; [ -e "$1/@fin2" ] || echo passed > "$3"' x "$S" "$RUNCLEANQ" "$W/passed"
+is "$(cat "$W/passed" 2>/dev/null)" passed "... QSCANQ_AFTER naming another process: the pass at once"
 done_testing

@@ -37,7 +37,6 @@
 #define KILLMS 10000
 
 static char buf[131072];
-
 static int debug;
 /* The caller's, given back to the downstream program. */
 static struct sigaction oldpipe, oldxfsz;
@@ -413,6 +412,7 @@ static int runclamd(char const *const *argv, struct saved const *msg, struct run
   if (debug) strerr_warni("running scanner ", argv[0], " in process");
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
   {
+    PROG = prog;
     strerr_warnwusys("set the process controls", "");
     code = VERDICT_FAIL;
     goto done;
@@ -429,6 +429,7 @@ static int runclamd(char const *const *argv, struct saved const *msg, struct run
     memcpy(r->report, rep, r->replen);
   }
   if (code == VERDICT_FAIL) strerr_warn(PROG, ": fatal: ", QSCANQ_CLAMD_NOANSWER(&c));
+  PROG = prog; /* what follows is ours */
   tain_now_g();
   if (!tain_future(&deadline))
   {

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,9 +62,14 @@ int main(int argc, char **argv)
   if (pipe2(in, O_CLOEXEC) < 0 || pipe2(env, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) die("pipe2");
   if (!strcmp(argv[1], "stdin"))
   {
+    int up;
     if (chdir(argv[4]) < 0) die(argv[4]);
     unlink("msg");
     unlink("env");
+    /* qscanq-stdin goes on only while qscanq holds its lock on the
+       message directory (its ".."): hold it, as qscanq does. */
+    up = open("..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (up < 0 || flock(up, LOCK_EX) < 0) die("lock ..");
   }
   pid = fork();
   if (pid < 0) die("fork");

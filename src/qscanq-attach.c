@@ -17,7 +17,7 @@
 #include <qscanq/attach.h>
 #include "conf.h"
 
-#define USAGE "qscanq-attach [ -f badext ] [ -p patterns ] [ -m maxfilesize ] [ -M maxscansize ] [ scanner arg... ]"
+#define USAGE QSCANQ_ATTACH_USAGE
 #define ARCHIVES QSCANQ_LIBEXEC "/qscanq-attach-archives"
 
 static int mimename(char const *name, size_t len, void *ctx)

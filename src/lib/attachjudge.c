@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <skalibs/buffer.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/sgetopt.h>
@@ -14,23 +15,38 @@
 /* What qscanq-attach and its archive pass share: the options, the
    judging of a name, and the report. */
 
-static void readpolicy(struct qscanq_policy *p, enum qscanq_policy_kind kind, char const *file)
+/* The diagnostics are the program's own ("PROG: fatal: ..."), printed
+   rather than died with, so that qscanq-stdin can judge a policy in
+   process and fail only the message. */
+static int readpolicy(struct qscanq_policy *p, enum qscanq_policy_kind kind, char const *file)
 {
   stralloc raw = STRALLOC_ZERO;
   unsigned int line = 0;
   char const *why = "";
-  if (!openslurpclose(&raw, file)) strerr_diefusys(VERDICT_FAIL, "read ", file);
+  if (!openslurpclose(&raw, file))
+  {
+    stralloc_free(&raw);
+    strerr_warnsys(PROG, ": fatal: unable to read ", file, ": ");
+    return -1;
+  }
   if (qscanq_policy_add(p, kind, raw.s, raw.len, &line, &why) < 0)
   {
     char fmt[UINT_FMT];
-    if (errno != EINVAL) strerr_diefusys(VERDICT_FAIL, "allocate");
+    stralloc_free(&raw);
+    if (errno != EINVAL)
+    {
+      strerr_warnsys(PROG, ": fatal: unable to allocate: ");
+      return -1;
+    }
     fmt[uint_fmt(fmt, line)] = 0;
-    strerr_dief(VERDICT_FAIL, file, ":", fmt, ": malformed policy: ", why);
+    strerr_warn(PROG, ": fatal: ", file, ":", fmt, ": malformed policy: ", why);
+    return -1;
   }
   stralloc_free(&raw);
+  return 0;
 }
 
-int qscanq_judge_options(struct qscanq_judge *j, int argc, char const *const *argv, char const *usage)
+int qscanq_judge_parse(struct qscanq_judge *j, int argc, char const *const *argv, char const *usage)
 {
   subgetopt l = SUBGETOPT_ZERO;
   for (;;)
@@ -39,18 +55,31 @@ int qscanq_judge_options(struct qscanq_judge *j, int argc, char const *const *ar
     if (opt == -1) break;
     switch (opt)
     {
-      case 'f': readpolicy(&j->pol, QSCANQ_BADEXT, l.arg); break;
-      case 'p': readpolicy(&j->pol, QSCANQ_PATTERNS, l.arg); break;
+      case 'f':
+        if (readpolicy(&j->pol, QSCANQ_BADEXT, l.arg) < 0) return -1;
+        break;
+      case 'p':
+        if (readpolicy(&j->pol, QSCANQ_PATTERNS, l.arg) < 0) return -1;
+        break;
       case 'm':
-        if (!qscanq_clam_size(l.arg, &j->maxfilesize)) strerr_dief(VERDICT_FAIL, "bad size: ", l.arg);
-        break;
       case 'M':
-        if (!qscanq_clam_size(l.arg, &j->maxscansize)) strerr_dief(VERDICT_FAIL, "bad size: ", l.arg);
+        if (!qscanq_clam_size(l.arg, opt == 'm' ? &j->maxfilesize : &j->maxscansize))
+        {
+          strerr_warn(PROG, ": fatal: bad size: ", l.arg);
+          return -1;
+        }
         break;
-      default: strerr_dieusage(VERDICT_FAIL, usage);
+      default: strerr_warn(PROG, ": usage: ", usage); return -1;
     }
   }
   return l.ind;
+}
+
+int qscanq_judge_options(struct qscanq_judge *j, int argc, char const *const *argv, char const *usage)
+{
+  int ind = qscanq_judge_parse(j, argc, argv, usage);
+  if (ind < 0) _exit(VERDICT_FAIL);
+  return ind;
 }
 
 int qscanq_judge(struct qscanq_judge *j, char const *what, char const *name, size_t len, int clam)
@@ -80,19 +109,28 @@ int qscanq_judge(struct qscanq_judge *j, char const *what, char const *name, siz
    blanks, controls and the bidirectional controls (the right-to-left
    override disguise) escaped; a long one keeps its end, where the
    extension is. */
-int qscanq_judge_report(struct qscanq_judge const *j)
+size_t qscanq_judge_reportfmt(struct qscanq_judge const *j, char *s)
 {
   char safe[4 * QSCANQ_NAMEMAX];
   char const *name = j->banned;
-  size_t len = j->bannedlen;
+  size_t len = j->bannedlen, n;
   if (qscanq_logsafe(safe, sizeof safe, name, len) > 600)
   {
     name += len - 150;
     qscanq_logsafe(safe + 3, sizeof safe - 3, name, 150);
     memcpy(safe, "...", 3);
   }
-  buffer_puts(buffer_1, "msg: ");
-  buffer_puts(buffer_1, safe);
-  if (!buffer_putsflush(buffer_1, " banned attachment FOUND\n")) strerr_diefusys(VERDICT_FAIL, "write the report");
+  n = strlen(safe);
+  memcpy(s, "msg: ", 5);
+  memcpy(s + 5, safe, n);
+  memcpy(s + 5 + n, " banned attachment FOUND\n", 25);
+  return n + 30;
+}
+
+int qscanq_judge_report(struct qscanq_judge const *j)
+{
+  char s[QSCANQ_JUDGE_REPORTMAX];
+  size_t len = qscanq_judge_reportfmt(j, s);
+  if (!buffer_putflush(buffer_1, s, len)) strerr_diefusys(VERDICT_FAIL, "write the report");
   return VERDICT_BANNED;
 }

@@ -112,6 +112,8 @@ extern void qscanq_policy_free(struct qscanq_policy *p);
 
 /* qscanq-attach and its archive pass (qscanq-attach-archives) share the
    options, the judging and the report. */
+#define QSCANQ_ATTACH_USAGE \
+  "qscanq-attach [ -f badext ] [ -p patterns ] [ -m maxfilesize ] [ -M maxscansize ] [ scanner arg... ]"
 struct qscanq_judge
 {
   struct qscanq_policy pol;
@@ -121,19 +123,25 @@ struct qscanq_judge
   uint64_t maxfilesize; /* -m: clamd's MaxFileSize (Debian's 25M) */
   uint64_t maxscansize; /* -M: clamd's MaxScanSize (Debian's 100M) */
 };
-#define QSCANQ_JUDGE_ZERO                                      \
-  {                                                            \
-    QSCANQ_POLICY_ZERO, 0, "", 0, 25ULL << 20, 100ULL << 20    \
+#define QSCANQ_JUDGE_ZERO                                   \
+  {                                                         \
+    QSCANQ_POLICY_ZERO, 0, "", 0, 25ULL << 20, 100ULL << 20 \
   }
 /* Parses -f BADEXT, -p PATTERNS, -m MAXFILESIZE and -M MAXSCANSIZE, reading each file (dies with exit 2
    naming the file and line of a malformed one, or with usage); returns
    the index of the first argument after the options. */
 extern int qscanq_judge_options(struct qscanq_judge *j, int argc, char const *const *argv, char const *usage);
+/* The same without dying: the same diagnostic under PROG, then -1 (for
+   qscanq-stdin, which runs qscanq-attach in process). */
+extern int qscanq_judge_parse(struct qscanq_judge *j, int argc, char const *const *argv, char const *usage);
 /* 1 if the policy bans the name (kept for the report); what: where it
    was found, for DEBUG. clam: as for qscanq_policy_match. */
 extern int qscanq_judge(struct qscanq_judge *j, char const *what, char const *name, size_t len, int clam);
 /* Prints "msg: NAME banned attachment FOUND" (NAME made safe) and
    returns VERDICT_BANNED; dies with exit 2 if it cannot. */
 extern int qscanq_judge_report(struct qscanq_judge const *j);
+/* The same line into s (QSCANQ_JUDGE_REPORTMAX bytes), no NUL: its length. */
+#define QSCANQ_JUDGE_REPORTMAX 1024
+extern size_t qscanq_judge_reportfmt(struct qscanq_judge const *j, char *s);
 
 #endif

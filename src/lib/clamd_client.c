@@ -27,7 +27,9 @@
 /* A reply shown in a diagnostic, every byte escaped (4 bytes) at worst. */
 #define SAFEBUF (REPLYBUF * 4 + 1)
 
-static char chunk[262144];
+/* The INSTREAM chunk: the shared scratch block (qscanq-stdin runs this
+   client in process, and its memory must stay small). */
+#define chunk qscanq_scratch
 
 static int sendall(int fd, char const *s, size_t len, tain const *deadline)
 {

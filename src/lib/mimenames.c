@@ -774,6 +774,17 @@ struct qscanq_mime *qscanq_mime_new(qscanq_name_fn f, void *ctx)
 {
   struct qscanq_mime *m = malloc(sizeof *m);
   if (!m) return 0;
+  return qscanq_mime_init(m, sizeof *m, f, ctx);
+}
+
+struct qscanq_mime *qscanq_mime_init(void *mem, size_t size, qscanq_name_fn f, void *ctx)
+{
+  struct qscanq_mime *m = mem;
+  if (size < sizeof *m || (uintptr_t)mem % _Alignof(struct qscanq_mime))
+  {
+    errno = ENOMEM;
+    return 0;
+  }
   m->f = f;
   m->ctx = ctx;
   m->err = 0;

@@ -38,6 +38,9 @@ extern struct qscanq_mime *qscanq_mime_new(qscanq_name_fn f, void *ctx);
 extern int qscanq_mime_feed(struct qscanq_mime *m, char const *s, size_t len);
 extern int qscanq_mime_end(struct qscanq_mime *m);
 extern void qscanq_mime_free(struct qscanq_mime *m);
+/* The same walk in size bytes of the caller's memory (not freed): 0 with
+   errno ENOMEM if they do not hold it. */
+extern struct qscanq_mime *qscanq_mime_init(void *mem, size_t size, qscanq_name_fn f, void *ctx);
 /* What the walk saw beyond names: QSCANQ_MIME_CONTAINER, a part that
    may hold further names (an archive, TNEF, a compressed file, a disk
    image, a program, a message, uuencoded data, or a part it does not

@@ -79,4 +79,11 @@ extern size_t qscanq_logsafe_ends(char *out, size_t max, char const *in, size_t 
 /* Prints "PROG VERSION" and exits 0 when the only argument is -V. */
 extern void qscanq_version(int argc, char const *const *argv);
 
+/* Static scratch memory shared by work that never runs at the same time
+   in one process: the clamd client's INSTREAM chunk, the in-process
+   attachment walk of qscanq-stdin. Whoever uses it is done with it
+   before returning. */
+#define QSCANQ_SCRATCH 262144
+extern char qscanq_scratch[QSCANQ_SCRATCH];
+
 #endif

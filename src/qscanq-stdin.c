@@ -25,6 +25,7 @@
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
+#include <qscanq/attach.h>
 #include <qscanq/clamd.h>
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
@@ -35,6 +36,7 @@
 #define REPORTMAX 4096
 #define LISTMAX 4096
 #define KILLMS 10000
+#define ATTACHARCHIVES QSCANQ_LIBEXEC "/qscanq-attach-archives"
 
 static char buf[131072];
 static int debug;
@@ -215,13 +217,13 @@ static int unchanged(struct saved const *s)
 /* The scanner: qscand through and through, in a session of its own (no
    controlling terminal: a caller holding a pty cannot signal it), with
    the message on fd 0, the report pipe on fd 1, and nothing else. */
-static void child(char const *const *argv, int msgfd, int repfd, char const *tmpdir, pid_t parent)
+static void child(char const *path0, char const *const *argv, int msgfd, int repfd, char const *tmpdir, pid_t parent)
 {
   size_t tl = strlen(tmpdir), al = strlen(argv[0]);
   char tmpenv[tl + 8];
   char path[sizeof QSCANQ_BINDIR + al + 1];
   char const *envp[] = { "PATH=" QSCANQ_BINDIR ":/usr/local/bin:/usr/bin:/bin", tmpenv, 0 };
-  char const *prog = argv[0];
+  char const *prog = path0 ? path0 : argv[0];
   uid_t u = geteuid();
   gid_t g = getegid();
   struct rlimit nocore = { 0, 0 };
@@ -280,8 +282,12 @@ static int readreport(int fd, struct run *r)
 }
 
 /* (d) for one scanner: run it, wait for its exit, the deadline or
-   qscanq's death, then kill whatever it left. -1 if it could not run. */
-static int runone(char const *const *argv, struct saved const *msg, char const *tmpdir, int parentfd, struct run *r)
+   qscanq's death, then kill whatever it left. -1 if it could not run.
+   path: the program to execute, when it is not argv[0] (else 0); dl:
+   the deadline, when part of the scan ran already (else 0: now plus
+   the scan timeout). */
+static int runone(char const *path, char const *const *argv, struct saved const *msg, char const *tmpdir, int parentfd,
+    tain const *dl, struct run *r)
 {
   int p[2], pidfd, piped = 1;
   pid_t pid, self = getpid();
@@ -301,7 +307,8 @@ static int runone(char const *const *argv, struct saved const *msg, char const *
   if (debug) strerr_warni("running scanner ", argv[0]);
   tain_now_g();
   start = STAMP;
-  tain_addsec_g(&deadline, QSCANQ_SCANTIMEOUT);
+  if (dl) deadline = *dl;
+  else tain_addsec_g(&deadline, QSCANQ_SCANTIMEOUT);
   pid = fork();
   if (pid < 0)
   {
@@ -310,7 +317,7 @@ static int runone(char const *const *argv, struct saved const *msg, char const *
     fd_close(p[1]);
     return -1;
   }
-  if (!pid) child(argv, msg->fd, p[1], tmpdir, self);
+  if (!pid) child(path, argv, msg->fd, p[1], tmpdir, self);
   fd_close(p[1]);
   r->ran = 1;
   pidfd = pidfd_open(pid, 0);
@@ -454,6 +461,151 @@ done:
   return 1;
 }
 
+static int attachname(char const *name, size_t len, void *ctx)
+{
+  return qscanq_judge(ctx, "attachment: ", name, len, 0);
+}
+
+/* qscanq_mimenames_fd, in memory we have already: the walk's state in
+   the scratch block (a malloc of it would not fit under softlimit -m
+   2000000 with the rest of us), the reads in buf. */
+static int walk(int fd, struct qscanq_judge *st, unsigned int *flags)
+{
+  struct qscanq_mime *w = qscanq_mime_init(qscanq_scratch, sizeof qscanq_scratch, &attachname, st);
+  int heap = 0, r;
+  if (!w)
+  {
+    /* Grown past the block: the heap, as the program does. */
+    w = qscanq_mime_new(&attachname, st);
+    if (!w) return -1;
+    heap = 1;
+  }
+  for (;;)
+  {
+    ssize_t got = read(fd, buf, sizeof buf);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0)
+    {
+      r = -1;
+      break;
+    }
+    if (!got)
+    {
+      r = qscanq_mime_end(w);
+      break;
+    }
+    if ((r = qscanq_mime_feed(w, buf, (size_t)got))) break;
+  }
+  *flags = qscanq_mime_flags(w);
+  if (heap) qscanq_mime_free(w);
+  return r;
+}
+
+/* (d) for a list entry "qscanq-attach ...": its MIME walk and judging
+   in process, one fork and one exec fewer for most messages. It behaves
+   as the program would: the same options (a usage error or an unreadable
+   or malformed policy is its exit 2), the same walk in fixed memory, the
+   same report line, diagnostics under its name, its exit code in *r.
+   When a part may hold further names, the program would execute its
+   archive pass: that runs here as a scanner process, as any other, with
+   the entry's arguments, within what is left of the scan timeout. The
+   compatibility form (a scanner to chain-load after the options) runs
+   the program: 0 then; 1 when it ran here; -1 if the archive pass could
+   not be started. */
+static int runattach(char const *const *argv, struct saved const *msg, char const *tmpdir, int parentfd, struct run *r)
+{
+  struct qscanq_judge st = QSCANQ_JUDGE_ZERO;
+  char const *prog = PROG, *why = 0;
+  unsigned int flags = QSCANQ_MIME_CONTAINER;
+  int argc = 0, ind, code = VERDICT_FAIL, m;
+  tain start, deadline;
+  while (argv[argc]) argc++;
+  memset(r, 0, sizeof *r);
+  r->name = argv[0];
+  tain_now_g();
+  start = STAMP;
+  tain_addsec_g(&deadline, QSCANQ_SCANTIMEOUT);
+  PROG = "qscanq-attach";
+  st.debug = debug;
+  ind = qscanq_judge_parse(&st, argc, argv, QSCANQ_ATTACH_USAGE);
+  if (ind < 0) goto done;
+  if (argv[ind])
+  {
+    qscanq_policy_free(&st.pol);
+    PROG = prog;
+    return 0;
+  }
+  if (debug) strerr_warn(prog, ": info: running scanner ", argv[0], " in process");
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+  {
+    PROG = prog;
+    strerr_warnwusys("set the process controls", "");
+    goto done;
+  }
+  if (lseek(msg->fd, 0, SEEK_SET) < 0)
+  {
+    strerr_warn(PROG, ": fatal: unable to rewind the message: ", strerror(errno));
+    goto reset;
+  }
+  m = walk(msg->fd, &st, &flags);
+  if (m < 0 && errno == EMSGSIZE) why = "a MIME header or boundary of the message is too long to judge";
+  else if (m < 0 && errno == ELOOP) why = "the message nests multiparts too deeply to judge";
+  else if (m < 0) strerr_warn(PROG, ": fatal: unable to read the MIME structure of the message: ", strerror(errno));
+  else if (m > 0)
+  {
+    r->replen = qscanq_judge_reportfmt(&st, r->report);
+    code = VERDICT_BANNED;
+  }
+  else if (flags & QSCANQ_MIME_BLANKS)
+    why = "a MIME header of the message has a run of blanks that hides its part from libclamav: refusing to judge it";
+  else code = VERDICT_CLEAN;
+  if (why) strerr_warn(PROG, ": fatal: ", why);
+  if (code == VERDICT_CLEAN && debug)
+  {
+    if (flags & QSCANQ_MIME_CONTAINER) strerr_warni("a part may hold further names: running ", ATTACHARCHIVES);
+    else strerr_warni("no part holds further names: no archive pass");
+  }
+reset:
+  PROG = prog; /* what follows is ours */
+  if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+  {
+    strerr_warnwusys("set the process controls", "");
+    r->timedout = 1;
+  }
+  if (code == VERDICT_CLEAN && (flags & QSCANQ_MIME_CONTAINER) && !r->timedout)
+  {
+    unsigned int ms;
+    qscanq_policy_free(&st.pol);
+    tain_now_g();
+    {
+      tain d;
+      tain_sub(&d, &STAMP, &start);
+      ms = (unsigned int)tain_to_millisecs(&d);
+    }
+    if (runone(ATTACHARCHIVES, argv, msg, tmpdir, parentfd, &deadline, r) < 0) return -1;
+    r->ms += ms;
+    return 1;
+  }
+  tain_now_g();
+  if (!tain_future(&deadline))
+  {
+    strerr_warnw("scanner timed out: ", argv[0]);
+    r->timedout = 1;
+  }
+  {
+    tain d;
+    tain_sub(&d, &STAMP, &start);
+    r->ms = (unsigned int)tain_to_millisecs(&d);
+  }
+done:
+  PROG = prog;
+  qscanq_policy_free(&st.pol);
+  r->ran = 1;
+  r->wstat = (code & 0xff) << 8; /* as wait() would show exit(code) */
+  r->report[r->replen] = 0;
+  return 1;
+}
+
 static enum qscanq_verdict judge(struct run const *r)
 {
   char fmt[UINT_FMT];
@@ -511,8 +663,11 @@ static void scanall(char const *cmd, struct saved const *msg, int parentfd, stru
     o->v = VERDICT_FAIL;
     o->hard = 1;
     o->r = 0; /* not started: the log says scanner=none */
-    if (strcmp(l.cmd[i][0], "qscanq-clamd") || !runclamd(l.cmd[i], msg, r))
-      if (runone(l.cmd[i], msg, tmpdir, parentfd, r) < 0) return;
+    int done = 0;
+    if (!strcmp(l.cmd[i][0], "qscanq-clamd")) done = runclamd(l.cmd[i], msg, r);
+    else if (!strcmp(l.cmd[i][0], "qscanq-attach")) done = runattach(l.cmd[i], msg, tmpdir, parentfd, r);
+    if (done < 0) return;
+    if (!done && runone(0, l.cmd[i], msg, tmpdir, parentfd, 0, r) < 0) return;
     o->r = r;
     o->ms += r->ms;
     o->v = judge(r);

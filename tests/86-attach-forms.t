@@ -3,10 +3,18 @@
 # name, each with a banned name and with a harmless control of the same
 # form; alone and through the whole chain.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/clamd.sh"
 
 QA=$QT_HOME/bin/qscanq-attach
 printf '.exe\n.scr\n.js\n.vbs\n' > "$W/badext"
-CHAIN="qscanq-attach -f $W/badext qscanq-clamav -d $QT/db"
+# The scanner list an administrator writes: the policy, then clamd (a real
+# one, on a test socket), else the in-process libclamav scanner.
+if have_clamd && clamd_start forms "$QT/db"; then
+  CHAIN="qscanq-attach -f $W/badext ; qscanq-clamd -s $forms_sock"
+else
+  diag "no clamd: the chain's content scanner is qscanq-clamav"
+  CHAIN="qscanq-attach -f $W/badext ; qscanq-clamav -d $QT/db"
+fi
 
 # msg FILE PART-HEADER...: a multipart message whose second part has the
 # given header lines (printf %b escapes) and a small base64 body.

@@ -264,6 +264,36 @@ static void child(char const *path0, char const *const *argv, int msgfd, int rep
 }
 
 /* What the pipe holds now; 0 at its end (or on an error), else 1. */
+/* Milliseconds from start to the clock last read. */
+static unsigned int since(tain const *start)
+{
+  tain d;
+  tain_sub(&d, &STAMP, start);
+  return (unsigned int)tain_to_millisecs(&d);
+}
+
+/* The end of a scanner run in process: past its deadline it timed out,
+   as a process would have; its time; its exit code as wait() would show
+   exit(code). */
+static void inproc_time(struct run *r, char const *name, tain const *start, tain const *deadline)
+{
+  tain_now_g();
+  if (!tain_future(deadline))
+  {
+    strerr_warnw("scanner timed out: ", name);
+    r->timedout = 1;
+  }
+  r->ms = since(start);
+}
+
+static int inproc_done(struct run *r, int code)
+{
+  r->ran = 1;
+  r->wstat = (code & 0xff) << 8;
+  r->report[r->replen] = 0;
+  return 1;
+}
+
 static int readreport(int fd, struct run *r)
 {
   for (;;)
@@ -376,11 +406,7 @@ static int runone(char const *path, char const *const *argv, struct saved const 
   fd_close(p[0]);
   if (pidfd >= 0) fd_close(pidfd);
   tain_now_g();
-  {
-    tain d;
-    tain_sub(&d, &STAMP, &start);
-    r->ms = (unsigned int)tain_to_millisecs(&d);
-  }
+  r->ms = since(&start);
   return 0;
 }
 
@@ -437,17 +463,7 @@ static int runclamd(char const *const *argv, struct saved const *msg, struct run
   }
   if (code == VERDICT_FAIL) strerr_warn(PROG, ": fatal: ", QSCANQ_CLAMD_NOANSWER(&c));
   PROG = prog; /* what follows is ours */
-  tain_now_g();
-  if (!tain_future(&deadline))
-  {
-    strerr_warnw("scanner timed out: ", argv[0]);
-    r->timedout = 1;
-  }
-  {
-    tain d;
-    tain_sub(&d, &STAMP, &start);
-    r->ms = (unsigned int)tain_to_millisecs(&d);
-  }
+  inproc_time(r, argv[0], &start, &deadline);
   if (prctl(PR_SET_PDEATHSIG, 0) < 0)
   {
     strerr_warnwusys("set the process controls", "");
@@ -455,10 +471,7 @@ static int runclamd(char const *const *argv, struct saved const *msg, struct run
   }
 done:
   PROG = prog;
-  r->ran = 1;
-  r->wstat = (code & 0xff) << 8; /* as wait() would show exit(code) */
-  r->report[r->replen] = 0;
-  return 1;
+  return inproc_done(r, code);
 }
 
 static int attachname(char const *name, size_t len, void *ctx)
@@ -480,22 +493,7 @@ static int walk(int fd, struct qscanq_judge *st, unsigned int *flags)
     if (!w) return -1;
     heap = 1;
   }
-  for (;;)
-  {
-    ssize_t got = read(fd, buf, sizeof buf);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0)
-    {
-      r = -1;
-      break;
-    }
-    if (!got)
-    {
-      r = qscanq_mime_end(w);
-      break;
-    }
-    if ((r = qscanq_mime_feed(w, buf, (size_t)got))) break;
-  }
+  r = qscanq_mime_readfd(w, fd, buf, sizeof buf);
   *flags = qscanq_mime_flags(w);
   if (heap) qscanq_mime_free(w);
   return r;
@@ -577,33 +575,16 @@ reset:
     unsigned int ms;
     qscanq_policy_free(&st.pol);
     tain_now_g();
-    {
-      tain d;
-      tain_sub(&d, &STAMP, &start);
-      ms = (unsigned int)tain_to_millisecs(&d);
-    }
+    ms = since(&start);
     if (runone(ATTACHARCHIVES, argv, msg, tmpdir, parentfd, &deadline, r) < 0) return -1;
     r->ms += ms;
     return 1;
   }
-  tain_now_g();
-  if (!tain_future(&deadline))
-  {
-    strerr_warnw("scanner timed out: ", argv[0]);
-    r->timedout = 1;
-  }
-  {
-    tain d;
-    tain_sub(&d, &STAMP, &start);
-    r->ms = (unsigned int)tain_to_millisecs(&d);
-  }
+  inproc_time(r, argv[0], &start, &deadline);
 done:
   PROG = prog;
   qscanq_policy_free(&st.pol);
-  r->ran = 1;
-  r->wstat = (code & 0xff) << 8; /* as wait() would show exit(code) */
-  r->report[r->replen] = 0;
-  return 1;
+  return inproc_done(r, code);
 }
 
 static enum qscanq_verdict judge(struct run const *r)

@@ -856,33 +856,34 @@ int qscanq_mimenames(char const *s, size_t len, qscanq_name_fn f, void *ctx)
   return r;
 }
 
+/* The message from fd to its end, through buf. */
+int qscanq_mime_readfd(struct qscanq_mime *m, int fd, char *buf, size_t n)
+{
+  for (;;)
+  {
+    ssize_t got = read(fd, buf, n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return -1;
+    if (!got) return qscanq_mime_end(m);
+    {
+      int r = qscanq_mime_feed(m, buf, (size_t)got);
+      if (r) return r;
+    }
+  }
+}
+
 int qscanq_mimenames_fd(int fd, qscanq_name_fn f, void *ctx, unsigned int *flags)
 {
   struct qscanq_mime *m = qscanq_mime_new(f, ctx);
   char *buf = malloc(65536);
-  int r = 0;
+  int r;
   if (!m || !buf)
   {
     free(buf);
     if (m) qscanq_mime_free(m);
     return -1;
   }
-  for (;;)
-  {
-    ssize_t got = read(fd, buf, 65536);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0)
-    {
-      r = -1;
-      break;
-    }
-    if (!got)
-    {
-      r = qscanq_mime_end(m);
-      break;
-    }
-    if ((r = qscanq_mime_feed(m, buf, (size_t)got))) break;
-  }
+  r = qscanq_mime_readfd(m, fd, buf, 65536);
   free(buf);
   if (flags) *flags = m->flags;
   qscanq_mime_free(m);

@@ -55,6 +55,10 @@ extern struct qscanq_mime *qscanq_mime_init(void *mem, size_t size, qscanq_name_
 extern unsigned int qscanq_mime_flags(struct qscanq_mime const *m);
 /* The whole walk over s[0..len) or over fd read to its end in chunks. */
 extern int qscanq_mimenames(char const *s, size_t len, qscanq_name_fn f, void *ctx);
+/* Feeds m the message read from fd to its end through buf[0..n), then
+   ends it: qscanq_mime_end's result, a callback's first non-zero return,
+   or -1 on a read error (errno). */
+extern int qscanq_mime_readfd(struct qscanq_mime *m, int fd, char *buf, size_t n);
 extern int qscanq_mimenames_fd(int fd, qscanq_name_fn f, void *ctx, unsigned int *flags);
 
 /* Reads up to n bytes at offset off of a file-like source into buf: the

@@ -76,7 +76,6 @@ int main(int argc, char const *const *argv)
   int fd;
   PROG = "run-cleanq";
   qscanq_version(argc, argv);
-  (void)argv;
   if (argc > 1) strerr_dieusage(ADM_USAGE, USAGE);
   wait_for_qscanq();
   if (!spool || !*spool) spool = QSCANQ_SCANDIR;

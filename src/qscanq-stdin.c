@@ -81,7 +81,22 @@ struct outcome
   char sig[256]; /* made safe for a log word and a reply */
 };
 
-static int fail(char const *text, int code) { return qscanq_reply(VERDICT_FAIL, text, code); }
+/* The log channel to qscanq: a pipe qscanq made (QSCANQ_LOGFD), -1 if
+   there is none (qscanq-stdin run by hand). It must be closed before any
+   reply: the caller's reply descriptor may not be open, and then the
+   pipe may have its number. */
+static int logfd = -1;
+static void logclose(void)
+{
+  if (logfd >= 0) fd_close(logfd);
+  logfd = -1;
+}
+
+static int fail(char const *text, int code)
+{
+  logclose();
+  return qscanq_reply(VERDICT_FAIL, text, code);
+}
 
 /* (a), (b): fd to its end into a new file. Large reads; every read and
    write checked; a short copy is an error, never a message. */
@@ -250,7 +265,7 @@ static void child(char const *path0, char const *const *argv, int msgfd, int rep
     strerr_warnwusys("set up scanner ", prog);
     _exit(111);
   }
-  qscanq_closefrom(-1);
+  qscanq_closefrom(-1, -1);
   if (setresgid(g, g, g) < 0 || setresuid(u, u, u) < 0)
   {
     strerr_warnwusys("set ids for scanner ", prog);
@@ -743,39 +758,31 @@ static void logfields(char *rest, size_t max, struct outcome const *o, struct sa
   rest[len] = 0;
 }
 
-/* ../log holds one line, rewritten whole each time: qscanq reads it. */
-static int logput(int fd, char const *verdict, char const *rest)
+/* One line to qscanq, which logs the last line it got (QSCANQ_LOG) and
+   tells from it whether a signal killed us or the downstream program. A
+   pipe, not a file: no inode per message in the spool. */
+static int logput(char const *verdict, char const *rest)
 {
   size_t vl = strlen(verdict), rl = strlen(rest);
   char line[vl + rl + 10];
+  if (logfd < 0) return 0;
   memcpy(line, "verdict=", 8);
   memcpy(line + 8, verdict, vl);
   memcpy(line + 8 + vl, rest, rl);
   line[8 + vl + rl] = '\n';
-  if (ftruncate(fd, 0) < 0 || pwrite(fd, line, 9 + vl + rl, 0) != (ssize_t)(9 + vl + rl))
+  if (allwrite(logfd, line, 9 + vl + rl) < 9 + vl + rl)
   {
-    strerr_warnwusys("write ", "../log");
+    strerr_warnwusys("write ", "the log line");
     return -1;
   }
   return 0;
 }
 
-static int logopen(void)
-{
-  int fd = open("../log", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) strerr_warnwusys("create ", "../log");
-  return fd;
-}
-
 /* Refusals and failures: the line, then the reply. */
 static int refuse(enum qscanq_verdict v, char const *verdict, char const *rest, char const *what, int code)
 {
-  int fd = logopen();
-  if (fd >= 0)
-  {
-    logput(fd, verdict, rest);
-    fd_close(fd);
-  }
+  logput(verdict, rest);
+  logclose();
   return qscanq_reply(v, what, code);
 }
 
@@ -869,51 +876,37 @@ static int handover(char const *const *argv, struct saved *msg, struct saved *en
 {
   uid_t uid = getuid(), quid = geteuid();
   gid_t gid = getgid(), qgid = getegid();
-  int logfd;
   if (!unchanged(msg) || !unchanged(env)) return refuse(VERDICT_FAIL, "fail", rest, 0, QQ_TEMP);
   if (lseek(msg->fd, 0, SEEK_SET) < 0 || lseek(env->fd, 0, SEEK_SET) < 0 || fd_move(0, msg->fd) < 0 || fd_move(1, env->fd) < 0)
   {
     strerr_warnwusys("put msg and env on descriptors 0 and 1", "");
     return refuse(VERDICT_FAIL, "fail", rest, 0, QQ_TEMP);
   }
-  qscanq_closefrom(qscanq_replyfd());
+  /* The log pipe stays, close-on-exec: the line goes after the last
+     check. */
+  qscanq_closefrom(qscanq_replyfd(), logfd);
   /* The directory again, for the last look at qscanq's lock (closefrom
      took the first one): opened while we are qscand, close-on-exec. */
   dirfd_up = open("..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  /* Opened while we are qscand; written after the last check. It may
-     take the number of a reply descriptor that is not open: closed
-     before any reply. */
-  logfd = logopen();
-  if (logfd < 0) return fail(0, QQ_TEMP);
   if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
   {
     strerr_warnwusys("drop privileges", "");
-    logput(logfd, "fail", rest);
-    fd_close(logfd);
-    return fail(0, QQ_TEMP);
+    return refuse(VERDICT_FAIL, "fail", rest, 0, QQ_TEMP);
   }
   /* Root may become anybody anyway; for everybody else, make sure. */
   if ((uid && uid != quid && (setresuid(-1, quid, -1) == 0 || geteuid() != uid)) || (uid && gid != qgid && (setresgid(-1, qgid, -1) == 0 || getegid() != gid)))
   {
     strerr_warnw("privileges could be regained: refusing to go on");
-    logput(logfd, "fail", rest);
-    fd_close(logfd);
-    return fail(0, QQ_BUG);
+    return refuse(VERDICT_FAIL, "fail", rest, 0, QQ_BUG);
   }
   /* The id change cleared it. If qscanq is gone, its caller saw a failure
      and will send the message again: passing it on would duplicate it. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != ppid || !qscanq_alive())
   {
     strerr_warnw("qscanq is gone: not passing the message on");
-    logput(logfd, "fail", rest);
-    fd_close(logfd);
-    return fail(0, QQ_TEMP);
+    return refuse(VERDICT_FAIL, "fail", rest, 0, QQ_TEMP);
   }
-  if (logput(logfd, verdict, rest) < 0)
-  {
-    fd_close(logfd);
-    return fail(0, QQ_TEMP);
-  }
+  if (logput(verdict, rest) < 0) return fail(0, QQ_TEMP);
   sigaction(SIGPIPE, &oldpipe, 0);
   sigaction(SIGXFSZ, &oldxfsz, 0);
   if (argv[1])
@@ -927,9 +920,8 @@ static int handover(char const *const *argv, struct saved *msg, struct saved *en
     execv(qq[0], (char *const *)qq);
     strerr_warnwusys("exec ", qq[0]);
   }
-  logput(logfd, "fail", rest);
-  fd_close(logfd);
-  return fail(0, QQ_TEMP);
+  /* The last line counts: this one says the message did not go. */
+  return refuse(VERDICT_FAIL, "fail", rest, 0, QQ_TEMP);
 }
 
 /* Signals, process controls, and our parent, qscanq: its pid, 0 if it
@@ -943,6 +935,19 @@ static pid_t start(int *parentfd)
 {
   struct sigaction sa;
   pid_t ppid = getppid();
+  char const *x = getenv("QSCANQ_LOGFD");
+  if (x)
+  {
+    /* qscanq's, not the caller's (qscanq sets it): never passed on. */
+    unsigned int fd;
+    if (uint0_scan(x, &fd) && fd > 2 && fd < 1024 && fcntl((int)fd, F_SETFD, FD_CLOEXEC) == 0) logfd = (int)fd;
+    else strerr_warnw("no log line: QSCANQ_LOGFD=", x, " is not an open descriptor above 2");
+    if (unsetenv("QSCANQ_LOGFD") < 0)
+    {
+      strerr_warnwusys("clean up ", "the environment");
+      return 0;
+    }
+  }
   sig_restore(SIGCHLD);
   sig_blocknone();
   memset(&sa, 0, sizeof sa);

@@ -219,19 +219,24 @@ static int abandon(int dirfd)
   return failed();
 }
 
-/* qscanq-stdin in work/. It must never hand the message on once we
-   are gone (the caller saw a failure and will send it again), but a
-   death signal set here would not reach it: the kernel clears it when
-   it execs a program whose effective ids differ from its real ones, as
-   qscanq-stdin's do. qscanq-stdin arms it itself, and tells whether we
-   are alive by our lock on the message directory. */
-static pid_t start_stdin(int workfd, char const *const *argv)
+/* qscanq-stdin in work/, with the write end of the log pipe (logw) and
+   its number in QSCANQ_LOGFD (ours: whatever the caller set is
+   replaced, and qscanq-stdin removes it before anything runs). It must
+   never hand the message on once we are gone (the caller saw a failure
+   and will send it again), but a death signal set here would not reach
+   it: the kernel clears it when it execs a program whose effective ids
+   differ from its real ones, as qscanq-stdin's do. qscanq-stdin arms it
+   itself, and tells whether we are alive by our lock on the message
+   directory. */
+static pid_t start_stdin(int workfd, int logw, char const *const *argv)
 {
+  char fmt[UINT_FMT];
   pid_t pid = fork();
   if (pid) return pid;
-  if (fchdir(workfd) < 0)
+  fmt[uint_fmt(fmt, (unsigned int)logw)] = 0;
+  if (fchdir(workfd) < 0 || fcntl(logw, F_SETFD, 0) < 0 || setenv("QSCANQ_LOGFD", fmt, 1) < 0)
   {
-    strerr_warnwusys("chdir to ", "work");
+    strerr_warnwusys("set up ", QSCANQ_STDIN);
     _exit(QQ_TEMP);
   }
   execv(QSCANQ_STDIN, (char *const *)argv);
@@ -239,42 +244,64 @@ static pid_t start_stdin(int workfd, char const *const *argv)
   _exit(QQ_TEMP);
 }
 
-/* The log qscanq-stdin left in the message directory, as one line. */
-static size_t readlog(int dirfd, char *s, size_t max)
+/* The last line qscanq-stdin sent (it sends one, or two when a clean
+   message could not be handed on after all). Everything that could
+   write is gone by now (qscanq-stdin exited, or exec closed the pipe),
+   and what it wrote is all in the pipe: read without blocking. */
+static size_t readlog(int fd, char *s, size_t max)
 {
-  ssize_t r = -1;
-  int fd = openat(dirfd, "log", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd >= 0)
+  char tmp[1024];
+  size_t len = 0;
+  for (;;)
   {
-    r = qscanq_readall(fd, s, max - 1);
-    fd_close(fd);
+    ssize_t r = read(fd, tmp, sizeof tmp);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    if ((size_t)r >= max)
+    {
+      memcpy(s, tmp + r - (max - 1), max - 1);
+      len = max - 1;
+    }
+    else
+    {
+      /* Keep the newest bytes: drop the oldest when full. */
+      if (len + r > max - 1)
+      {
+        size_t drop = len + r - (max - 1);
+        memmove(s, s + drop, len - drop);
+        len -= drop;
+      }
+      memcpy(s + len, tmp, r);
+      len += r;
+    }
   }
-  if (r < 0) r = 0;
-  s[r] = 0;
-  if (r && s[r - 1] == '\n') s[--r] = 0;
-  return (size_t)r;
+  while (len && s[len - 1] == '\n') len--;
+  s[len] = 0;
+  for (size_t i = len; i; i--)
+    if (s[i - 1] == '\n')
+    {
+      memmove(s, s + i, len - i + 1);
+      return len - i;
+    }
+  return len;
 }
 
-static void logline(int dirfd, char const *name, int code)
+static void logline(char const *info, char const *name, int code)
 {
-  char info[512];
   char fmt[UINT_FMT];
-  size_t r = readlog(dirfd, info, sizeof info);
   fmt[uint_fmt(fmt, (unsigned int)code)] = 0;
-  strerr_warn("qscanq: ", name, ": ", r ? info : "verdict=none", " exit=", fmt);
+  strerr_warn("qscanq: ", name, ": ", *info ? info : "verdict=none", " exit=", fmt);
 }
 
-/* qscanq-stdin writes the log before it hands a message on, and then
-   becomes the downstream program: a signal after a clean (or accepted)
-   verdict killed the downstream program, not qscanq-stdin. */
-static void killed(int dirfd, pid_t pid, int sig)
+/* qscanq-stdin sends the log line before it hands a message on, and
+   then becomes the downstream program: a signal after a clean (or
+   accepted) verdict killed the downstream program, not qscanq-stdin. */
+static void killed(char const *info, pid_t pid, int sig)
 {
-  char info[512];
   char fmt[UINT_FMT];
   char pidfmt[PID_FMT];
   fmt[uint_fmt(fmt, (unsigned int)sig)] = 0;
   pidfmt[pid_fmt(pidfmt, pid)] = 0;
-  readlog(dirfd, info, sizeof info);
   if (!strncmp(info, "verdict=clean", 13) && (!info[13] || info[13] == ' '))
     strerr_warnw("the downstream program (pid ", pidfmt, ") was killed by signal ", fmt);
   else if (!strncmp(info, "verdict=fail-accepted", 21) && (!info[21] || info[21] == ' '))
@@ -282,7 +309,10 @@ static void killed(int dirfd, pid_t pid, int sig)
   else strerr_warnw("qscanq-stdin was killed by signal ", fmt);
 }
 
-static int wait_stdin(pid_t pid, int dirfd, char const *name)
+/* Its exit code; info gets the last line it sent on the log pipe logr
+   (closed here, before any reply of ours: it may have the number of a
+   reply descriptor the caller did not open). */
+static int wait_stdin(pid_t pid, char const *name, int logr, char *info, size_t max)
 {
   int wstat;
   while (waitpid(pid, &wstat, 0) < 0)
@@ -291,8 +321,11 @@ static int wait_stdin(pid_t pid, int dirfd, char const *name)
       strerr_warnwusys("wait for ", QSCANQ_STDIN);
       /* Its fate unknown, it must not hand the message on later. */
       kill(pid, SIGKILL);
+      fd_close(logr);
       return failed();
     }
+  readlog(logr, info, max);
+  fd_close(logr);
   if (getenv("DEBUG"))
   {
     char fmt[UINT_FMT];
@@ -300,14 +333,16 @@ static int wait_stdin(pid_t pid, int dirfd, char const *name)
     strerr_warni(name, ": qscanq-stdin wait status ", fmt);
   }
   if (WIFEXITED(wstat)) return WEXITSTATUS(wstat);
-  killed(dirfd, pid, WTERMSIG(wstat));
+  killed(info, pid, WTERMSIG(wstat));
   return failed();
 }
 
 int main(int argc, char const *const *argv)
 {
   char name[QSCANQ_NAMELEN];
+  char info[1024] = "";
   int spoolfd, dirfd, workfd, code;
+  int logp[2];
   pid_t pid;
   PROG = "qscanq";
   qscanq_version(argc, argv);
@@ -324,16 +359,24 @@ int main(int argc, char const *const *argv)
   if (dirfd < 0) return failed();
   workfd = make_work(dirfd, name);
   if (workfd < 0) return abandon(dirfd);
-  pid = start_stdin(workfd, argv);
+  if (pipe2(logp, O_CLOEXEC) < 0 || ndelay_on(logp[0]) < 0)
+  {
+    strerr_warnwusys("create ", "the log pipe");
+    return abandon(dirfd);
+  }
+  pid = start_stdin(workfd, logp[1], argv);
   if (pid < 0)
   {
     strerr_warnwusys("fork for ", QSCANQ_STDIN);
+    fd_close(logp[0]);
+    fd_close(logp[1]);
     return abandon(dirfd);
   }
+  fd_close(logp[1]);
   fd_close(workfd);
   spawn_cleanq(1);
-  code = wait_stdin(pid, dirfd, name);
-  if (getenv("QSCANQ_LOG")) logline(dirfd, name, code);
+  code = wait_stdin(pid, name, logp[0], info, sizeof info);
+  if (getenv("QSCANQ_LOG")) logline(info, name, code);
   /* Finished: cleanq may take it now. Our lock goes with the fd, so
      even if the fchmod fails cleanq sees a sticky directory whose lock
      is free and takes it; the message's fate is already decided. */

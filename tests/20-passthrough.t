@@ -55,6 +55,17 @@ is "$(tr '\n' ' ' < "$R/fds")" "0 1 2 " "downstream has fds 0 1 2 only"
 qrun -r 6 $CLEAN QSCANQ_REPLY=notqmail -- "$W/m"
 is "$(tr '\n' ' ' < "$R/fds")" "0 1 2 6 " "notqmail mode: the reply fd 6 is kept"
 
+# qscanq-stdin sends qscanq its log line on a pipe, not in a file: the
+# message directory holds work/ alone when the message is handed on, and
+# QSCANQ_LOGFD (qscanq's own; a caller's is replaced) is not passed on.
+printf '#!/bin/sh\nls -a .. > %s/updir\nexec "$@"\n' "$W" > "$W/lsup"
+chmod 755 "$W/lsup"
+qrun -u root $CLEAN QSCANQ_LOGFD=5 -- "$W/m" "$W/lsup" $(rec) 0
+is "$EXIT" 0 "a caller's QSCANQ_LOGFD=5: exit 0"
+is "$(tr '\n' ' ' < "$W/updir")" ". .. work " "... the message directory holds work/ only (no log file)"
+t "... and QSCANQ_LOGFD is not passed on" sh -c '! grep -q "^QSCANQ_LOGFD=" "$1"' x "$R/environ"
+is "$(tr '\n' ' ' < "$R/fds")" "0 1 2 " "... nor the log pipe: fds 0 1 2 only"
+
 # The caller's SIGPIPE and SIGXFSZ dispositions reach the downstream
 # (qscanq-stdin ignores both while it works).
 cat > "$W/ignore" <<'EOP'

@@ -2,7 +2,7 @@
 # What a scanner starts does not outlive its verdict, cannot change the
 # message that is passed on, and cannot be signalled through the caller's
 # terminal; qscanq-stdin passes nothing on once qscanq is gone, copes with
-# a caller that ignores SIGCHLD, and always leaves its log line in ../log.
+# a caller that ignores SIGCHLD, and always sends qscanq its log line.
 . "$(dirname "$0")/lib.sh"
 
 nothing_passed() { [ ! -e "$R/msg" ]; }
@@ -69,7 +69,7 @@ is "$(echo "$world" | sed 's/.*sid=\([0-9]*\).*/\1/')" "$pid" "scanner: a sessio
 t "scanner: no signal ignored or blocked though the caller ignored INT, TERM, QUIT and blocked ALRM, USR1 ($world)" \
   sh -c 'case "$1" in *"SigBlk:0000000000000000 SigIgn:0000000000000000") exit 0 ;; *) exit 1 ;; esac' x "$world"
 
-# qscanq-stdin on its own, in a directory of ours, to see ../log and to
+# qscanq-stdin on its own, in a directory of ours, to see its log line and to
 # give it parents qscanq would not be. It goes on only while its parent
 # holds qscanq's lock on the message directory: flock(1) plays that
 # parent (before a -l PREFIX); a -L PREFIX must take the lock itself.
@@ -88,6 +88,9 @@ srun() { # srun [-l PREFIX | -L PREFIX] [VAR=VALUE...] -- MSGFILE [args...]
     shift
     msgf=$1; shift
     export QQ_RECORD="$R"
+    # The log pipe qscanq gives it, played by a file.
+    export QSCANQ_LOGFD=7
+    exec 7> "$D/log"
     cd "$D/work" && exec "$B/qq-caller" -o "$R" "$msgf" "$W/env" $lim "$STDIN" "$@" > "$R/caller.out"
   )
   EXIT=$(sed -n 's/^exit=//p' "$R/caller.out")
@@ -99,10 +102,10 @@ case "$(cat "$D/log")" in
   "verdict=clean from=<sender@example.org> rcpts=1 msgid=<"*"@qscanq.test> bytes=$(wc -c < "$W/clean" | tr -d ' ') scan_ms="*" scanner=qscanq-clamav scanexit=0") r=0 ;;
   *) r=1; diag "$(cat "$D/log")" ;;
 esac
-ok $r "../log is written without QSCANQ_LOG: verdict, from, rcpts, msgid, bytes, scan_ms, scanner"
+ok $r "the log line is sent without QSCANQ_LOG: verdict, from, rcpts, msgid, bytes, scan_ms, scanner"
 srun -- "$W/clean" /nonexistent/qmail-queue
 is "$EXIT" 71 "downstream cannot be executed: 71"
-t "... ../log says verdict=fail" grep -q "^verdict=fail " "$D/log"
+t "... the last log line says verdict=fail" sh -c 'tail -n 1 "$1" | grep -q "^verdict=fail "' x "$D/log"
 
 # SIGCHLD ignored and signals blocked by the caller.
 cat > "$W/sigwrap" <<'EOP'
@@ -137,7 +140,7 @@ srun -L "$W/shortparent" "SCANCMD=/bin/sh -c 'setsid /bin/sh -c \"sleep 6.5; : $
 t "parent gone mid-scan: the scanner's processes are gone at once" gone "sleep 6.5; : $W"
 sleep 4
 t "... nothing passed on, even after the scanner would have said clean" nothing_passed
-t "... ../log says verdict=fail" grep -q "^verdict=fail .*scanexit=parentgone" "$D/log"
+t "... the log line says verdict=fail" grep -q "^verdict=fail .*scanexit=parentgone" "$D/log"
 t "... and said why" grep -q "qscanq is gone" "$R/stderr"
 
 done_testing

@@ -25,8 +25,8 @@ extern int qscanq_become_qscand(void);
    E2BIG: more than max words). */
 extern int qscanq_split(char *s, char const **argv, unsigned int max);
 
-/* Closes every descriptor >= 3 except keep (-1: none). */
-extern void qscanq_closefrom(int keep);
+/* Closes every descriptor >= 3 except keep and keep2 (-1: none). */
+extern void qscanq_closefrom(int keep, int keep2);
 
 /* Removes directory NAME below the directory open at dirfd, recursively,
    without following symbolic links, skipping (and failing on) anything

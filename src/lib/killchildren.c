@@ -89,6 +89,9 @@ int qscanq_killchildren(unsigned int maxms)
     struct timespec ts = { 0, 1000000 };
     int wstat;
     pid_t r;
+    /* No child at all, reaped or not (the usual case: the scanner left
+       nothing): nothing to look for in /proc. */
+    if (waitpid(-1, &wstat, WNOHANG) < 0 && errno == ECHILD) return 0;
     if (kill_listed() < 0 && kill_scanned() < 0) return -1;
     /* Reap what has died; its children are ours now (subreaper) and the
        next round kills them. */

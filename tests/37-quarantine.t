@@ -28,7 +28,7 @@ QENV="SCANDIR=$S QSCANQ_LOG=1"
 
 # --- A virus, kept.
 # Holding run-cleanq's lock keeps the message directory for us to see.
-exec 9>>"$S/lock"; chown "$Q" "$S/lock"; flock -n 9
+exec 9>>"$S/lock"; chown "$Q" "$S/lock"; flock -w 30 9
 qrun $QENV "QSCANQ_QUARANTINE=$QD" TCPREMOTEIP=192.0.2.7 -- "$W/virus"
 is "$EXIT" 31 "EICAR with the quarantine on: still refused, 31"
 ID=$(msgname)

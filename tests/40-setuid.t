@@ -71,7 +71,7 @@ is "$EXIT" 0 "untrusted caller's SCANDIR: message goes through"
 t "... in the compiled-in spool, not SCANDIR" sh -c '[ -z "$(ls -A "$1")" ]' x "$W/other"
 # An untrusted caller's message directory is made with qscand's group
 # (setgid), so the default scanner, which gets qscanq's ids, has it too.
-exec 9>>"$QT_SPOOL/lock"; flock -n 9
+exec 9>>"$QT_SPOOL/lock"; flock -w 30 9
 qrun -u "$QT_UNTRUSTED" -- "$W/m"
 d=$(ls -dt "$QT_SPOOL"/@* | head -n 1)
 is "$EXIT $(stat -c %G "$d")" "0 $(id -gn "$Q")" "untrusted caller: the message directory has $Q's group"
@@ -80,7 +80,7 @@ exec 9>&-
 qrun -u "$QT_TRUSTED" "SCANCMD=/bin/sh -c 'exit 2'" -- "$W/m"
 is "$EXIT" 71 "trusted caller's SCANCMD is honoured"
 # Holding run-cleanq's lock keeps the finished directory for us to see.
-exec 9>>"$W/other/lock"; chown "$Q" "$W/other/lock"; flock -n 9
+exec 9>>"$W/other/lock"; chown "$Q" "$W/other/lock"; flock -w 30 9
 qrun -u "$QT_TRUSTED" "SCANDIR=$W/other" -- "$W/m"
 is "$EXIT" 0 "trusted caller's SCANDIR is honoured"
 t "... the message directory is there" sh -c 'ls -d "$1"/@* >/dev/null 2>&1' x "$W/other"
@@ -104,7 +104,7 @@ t "nothing made in the spools refused" sh -c 'for d in target foreign open group
 is "$(stat -c %a "$W/target") $(stat -c %a "$W/open")" "750 777" "... nor any mode changed (through the link either)"
 
 # The sticky bit: set while the scanner runs, cleared after.
-exec 9>>"$QT_SPOOL/lock"; flock -n 9
+exec 9>>"$QT_SPOOL/lock"; flock -w 30 9
 qrun -u "$QT_TRUSTED" "SCANCMD=/bin/sh -c 'stat -c %a .. > $W/scan/mode; stat -c %U:%a msg > $W/scan/msgmode'" -- "$W/m"
 is "$EXIT" 0 "scanner recorded the directory mode"
 is "$(cat "$W/scan/mode")" 1700 "the message directory is sticky (1700) while the scanner runs"

@@ -51,7 +51,7 @@ t "... and said so" grep -qx "removed abandoned ${md##*/}" "$W/out"
 # A failure after the directory was made (fork, RLIMIT_NPROC): the
 # directory is not left looking in use.
 if need_root; then
-  exec 9>>"$QT_SPOOL/lock"; flock -n 9
+  exec 9>>"$QT_SPOOL/lock"; flock -w 30 9
   qrun -l "prlimit --nproc=1 --" -- "$W/m"
   is "$EXIT" 71 "qscanq cannot fork: 71"
   t "... nothing passed on" [ ! -e "$R/ids" ]

@@ -1,10 +1,12 @@
-/* The pieces of qscanq-stdin: the scanner list, the report, the
-   descendants a scanner leaves behind, and the values of the log line. */
+/* The pieces of qscanq-stdin: the scanner list and its run, the report,
+   the descendants a scanner leaves behind, and the values of the log
+   line. */
 #ifndef QSCANQ_SCAN_H
 #define QSCANQ_SCAN_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <qscanq/exitcodes.h>
 
 /* One word of a command line: blanks (space, tab, newline) separate,
    single or double quotes group, nothing else is special. Reads at *in,
@@ -66,5 +68,50 @@ extern int qscanq_msgid(char const *s, size_t len, size_t *off, size_t *idlen);
    subreaper), until none is left or maxms milliseconds have passed.
    0 none left, -1 error or some left (errno). */
 extern int qscanq_killchildren(unsigned int maxms);
+
+/* One scanner's run. */
+#define QSCANQ_REPORTMAX 4096
+struct qscanq_scanrun
+{
+  char const *name; /* argv[0] as written in the list */
+  int ran; /* 0: could not be started (fork, pipe...) */
+  int wstat;
+  int timedout;
+  int parentgone; /* qscanq died while it ran */
+  int leftover; /* a descendant could not be killed */
+  unsigned int ms;
+  size_t replen;
+  char report[QSCANQ_REPORTMAX + 1];
+};
+
+/* What the log line and the reply need to know. */
+struct qscanq_outcome
+{
+  enum qscanq_verdict v;
+  int hard; /* a failure QSCANQ_ONERROR=accept must not pass */
+  uint64_t ms;
+  struct qscanq_scanrun const *r; /* the run that decided, or 0 */
+  char sig[256]; /* made safe for a log word and a reply */
+};
+
+/* What running the list needs besides the list. */
+struct qscanq_scanin
+{
+  int msgfd; /* the message, read-only: msg in the work directory */
+  int parentfd; /* a pidfd watching qscanq, or -1 */
+  char *buf; /* read scratch lent by the caller, n bytes */
+  size_t n;
+  int debug; /* DEBUG: say what runs */
+};
+
+/* qscanq-stdin's scan, run in its work directory (the cwd, also the
+   scanners' TMPDIR): every scanner of the list cmd (SCANCMD) in turn
+   over the message, each in runs[i] (QSCANQ_SCANLIST_MAXCMDS of them).
+   o->v is clean only if all say clean; the first refusal or failure
+   decides (o->r) and the rest do not run. A list that cannot be read,
+   or a scanner that cannot be started, is a hard failure with o->r 0.
+   Uses qscanq_scratch. */
+extern void qscanq_scanlist_run(char const *cmd, struct qscanq_scanin const *in, struct qscanq_scanrun *runs,
+    struct qscanq_outcome *o);
 
 #endif

@@ -49,7 +49,7 @@ static int kill_listed(void)
 /* The slow way, for kernels without the children file: every process
    whose parent is us, from /proc/PID/stat (ppid is the 2nd field after
    the command name, which ends at the last ')'). */
-static int kill_scanned(void)
+int qscanq_killscanned(void)
 {
   pid_t self = getpid();
   DIR *d = opendir("/proc");
@@ -92,7 +92,7 @@ int qscanq_killchildren(unsigned int maxms)
     /* No child at all, reaped or not (the usual case: the scanner left
        nothing): nothing to look for in /proc. */
     if (waitpid(-1, &wstat, WNOHANG) < 0 && errno == ECHILD) return 0;
-    if (kill_listed() < 0 && kill_scanned() < 0) return -1;
+    if (kill_listed() < 0 && qscanq_killscanned() < 0) return -1;
     /* Reap what has died; its children are ours now (subreaper) and the
        next round kills them. */
     while ((r = waitpid(-1, &wstat, WNOHANG)) > 0)

@@ -5,11 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
 #include <qscanq/attach.h>
+#include <qscanq/scan.h>
 
 static int n;
 static int failed;
@@ -188,6 +192,36 @@ int main(int argc, char **argv)
     ok(qscanq_rmtree(dfd, "keep", getuid()) == 0, "rmtree: removes its own");
     close(dfd);
     rmdir(t);
+  }
+  {
+    /* The descendant sweep's fallback, for kernels without the
+       children file: a child found through /proc/PID/stat is killed. */
+    int wstat = 0;
+    pid_t c = fork();
+    if (c < 0) return 1;
+    if (!c)
+    {
+      for (;;) pause();
+    }
+    pid_t r = 0;
+    ok(qscanq_killscanned() == 0, "killscanned: /proc scanned");
+    /* Bounded: a sweep that missed it must fail here, not hang. */
+    for (int i = 0; i < 200 && !(r = waitpid(c, &wstat, WNOHANG)); i++)
+    {
+      struct timespec ts = { 0, 10000000 };
+      nanosleep(&ts, 0);
+    }
+    if (!r) kill(c, SIGKILL), waitpid(c, &wstat, 0);
+    ok(r == c && WIFSIGNALED(wstat) && WTERMSIG(wstat) == SIGKILL, "killscanned: the child was killed");
+    c = fork();
+    if (c < 0) return 1;
+    if (!c)
+    {
+      for (;;) pause();
+    }
+    ok(qscanq_killchildren(1000) == 0, "killchildren: returns once no child is left");
+    ok(waitpid(c, &wstat, WNOHANG) < 0 && errno == ECHILD, "killchildren: the child was killed and reaped");
+    ok(qscanq_killchildren(1000) == 0, "killchildren: no child at all: 0 at once");
   }
   (void)argv;
   printf("1..%d\n", n);

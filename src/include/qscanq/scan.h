@@ -69,6 +69,11 @@ extern int qscanq_msgid(char const *s, size_t len, size_t *off, size_t *idlen);
    0 none left, -1 error or some left (errno). */
 extern int qscanq_killchildren(unsigned int maxms);
 
+/* SIGKILLs every child of the calling process found by a scan of
+   /proc/PID/stat: qscanq_killchildren's way where the kernel has no
+   /proc/self/task/TID/children. 0, or -1 if /proc cannot be read. */
+extern int qscanq_killscanned(void);
+
 /* One scanner's run. */
 #define QSCANQ_REPORTMAX 4096
 struct qscanq_scanrun

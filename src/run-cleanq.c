@@ -23,10 +23,18 @@
 /* At most one pass starts in any such span: see run-cleanq(8). */
 #define SPACING_NS 1000000000L
 
-/* The lock file is made by make install, never here: a spool out of
-   inodes or space must still be cleaned. */
-static int open_lock(char const *spool)
+/* A spool on a tmpfs is empty after every boot: the lock file make
+   install made there is gone, and without it no pass would ever run, so
+   the spool would fill. We make it ourselves, as qscand, in the spool
+   we opened and checked (qscand's, writable by nobody else): O_EXCL and
+   O_NOFOLLOW create a new file and follow nothing. Whatever we find or
+   make must be a regular file of qscand's: anything else (a link, a
+   FIFO, a file of another user's) was not made by make install or by
+   us, and is refused. A spool too full for an empty file (no inode
+   left) gets no pass: the error names why. *made says we created it. */
+static int open_lock(char const *spool, int *made)
 {
+  struct stat st;
   char const *why = 0;
   int fd;
   int dirfd = qscanq_spool_open(spool, getuid(), &why);
@@ -35,14 +43,30 @@ static int open_lock(char const *spool)
     if (why) strerr_dief(ADM_USAGE, "refusing ", spool, ": ", why);
     strerr_diefusys(ADM_TEMP, "open ", spool);
   }
+  *made = 0;
   /* Not close-on-exec: the lock must stay held across the exec. */
-  fd = openat(dirfd, "lock", O_RDWR | O_NOFOLLOW | O_NONBLOCK);
+  for (unsigned int i = 0; i < 3; i++)
+  {
+    fd = openat(dirfd, "lock", O_RDWR | O_NOFOLLOW | O_NONBLOCK);
+    if (fd >= 0 || errno != ENOENT) break;
+    fd = openat(dirfd, "lock", O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CREAT | O_EXCL, 0600);
+    if (fd >= 0)
+    {
+      *made = 1;
+      break;
+    }
+    /* Another run-cleanq made it first: open that one. */
+    if (errno != EEXIST) strerr_diefusys(ADM_TEMP, "create ", spool, "/lock");
+  }
   if (fd < 0)
   {
-    if (errno == ENOENT)
-      strerr_dief(ADM_TEMP, "lock file ", spool, "/lock is missing: make install creates it (owner " QSCANQ_USER ", mode 0600)");
+    if (errno == ELOOP) strerr_dief(ADM_USAGE, "refusing ", spool, "/lock: a symbolic link");
+    if (errno == EISDIR) strerr_dief(ADM_USAGE, "refusing ", spool, "/lock: not a regular file");
     strerr_diefusys(ADM_TEMP, "open ", spool, "/lock");
   }
+  if (fstat(fd, &st) < 0) strerr_diefusys(ADM_TEMP, "stat ", spool, "/lock");
+  if (!S_ISREG(st.st_mode)) strerr_dief(ADM_USAGE, "refusing ", spool, "/lock: not a regular file");
+  if (st.st_uid != getuid()) strerr_dief(ADM_USAGE, "refusing ", spool, "/lock: not owned by " QSCANQ_USER);
   fd_close(dirfd);
   return fd;
 }
@@ -73,7 +97,7 @@ static void wait_for_qscanq(void)
 int main(int argc, char const *const *argv)
 {
   char const *spool = getenv("SCANDIR");
-  int fd;
+  int fd, made;
   PROG = "run-cleanq";
   qscanq_version(argc, argv);
   if (argc > 1) strerr_dieusage(ADM_USAGE, USAGE);
@@ -85,7 +109,7 @@ int main(int argc, char const *const *argv)
     if (errno == EPERM) strerr_dief(ADM_USAGE, "must be run as root or " QSCANQ_USER);
     strerr_diefusys(ADM_TEMP, "become ", QSCANQ_USER);
   }
-  fd = open_lock(spool);
+  fd = open_lock(spool, &made);
   if (flock(fd, LOCK_EX | LOCK_NB) < 0)
   {
     if (errno == EWOULDBLOCK) return 0;
@@ -97,12 +121,13 @@ int main(int argc, char const *const *argv)
      finished meanwhile is covered by that pass (its run-cleanq finds
      the lock busy and leaves), so a burst costs one pass a second, and
      a finished directory waits at most the spacing. A time in the
-     future (a clock set back) does not make us wait. */
+     future (a clock set back) does not make us wait, nor does one we
+     have just made: no pass has started yet. */
   {
     struct stat st;
     struct timespec now;
     /* If we cannot tell, pass now. */
-    if (fstat(fd, &st) == 0 && clock_gettime(CLOCK_REALTIME, &now) == 0 && st.st_mtim.tv_sec <= now.tv_sec && now.tv_sec - st.st_mtim.tv_sec <= 1)
+    if (!made && fstat(fd, &st) == 0 && clock_gettime(CLOCK_REALTIME, &now) == 0 && st.st_mtim.tv_sec <= now.tv_sec && now.tv_sec - st.st_mtim.tv_sec <= 1)
     {
       long long gone = (long long)(now.tv_sec - st.st_mtim.tv_sec) * 1000000000LL + (now.tv_nsec - st.st_mtim.tv_nsec);
       if (gone >= 0 && gone < SPACING_NS)

@@ -82,18 +82,63 @@ else
   for i in 1 2 3 4 5 6 7; do skip "root-only cleanq checks: not root"; done
 fi
 
-# run-cleanq: the lock file is make install's; it is never made here
-# (a spool out of inodes must still be cleaned).
+# run-cleanq: a spool without its lock file (a tmpfs after a boot) gets
+# one, made by run-cleanq as qscand, and its pass, at once: no pass has
+# started before it. (The old run-cleanq exited 111 here, no pass.)
 msgdir @finished2 700
+t0=$(date +%s%N)
 SCANDIR=$S asq "$RUNCLEANQ" 2> "$W/err"
-is "$?" 111 "run-cleanq without its lock file: 111"
-t "... says so" grep -q "lock file $S/lock is missing: make install creates it" "$W/err"
-t "... does not make it" [ ! -e "$S/lock" ]
-t "... and made no pass" [ -d "$S/@finished2" ]
+is "$?" 0 "run-cleanq without its lock file: exit 0"
+t1=$(date +%s%N)
+is "$(stat -c '%U %F %a %s' "$S/lock")" "$Q regular empty file 600 0" "... makes it ($Q's, a regular file, 600, empty)"
+t "... and the pass ran (the finished directory is gone)" [ ! -e "$S/@finished2" ]
+t "... without waiting out a second (took $(((t1 - t0) / 1000000)) ms)" [ $(((t1 - t0) / 1000000)) -lt 800 ]
+# (cleanq still reports the README and the link left from above.)
+t "... and without a word about it" sh -c '! grep -q "lock" "$1"' x "$W/err"
 "$QT/make" DESTDIR="$W/inst" install
-is "$(stat -c '%U %a %s' "$W/inst$QT_SPOOL/lock")" "$Q 600 0" "make install makes the lock file ($Q, 600, empty)"
+is "$(stat -c '%U %a %s' "$W/inst$QT_SPOOL/lock")" "$Q 600 0" "make install makes the lock file too ($Q, 600, empty)"
 "$QT/make" DESTDIR="$W/inst" uninstall
 t "... and make uninstall removes it" [ ! -e "$W/inst$QT_SPOOL/lock" ]
+
+# What stands in the lock file's place and is not a regular file of
+# qscand's was not made by make install or run-cleanq: refused (100),
+# no pass, nothing followed or made. (The old run-cleanq took a FIFO or
+# a foreign file qscand can open, and said nothing of a link but 111.)
+msgdir @finished2 700
+rm -f "$S/lock"
+asq ln -s "$W/victim/file" "$S/lock"
+SCANDIR=$S asq "$RUNCLEANQ" 2> "$W/err"
+is "$?" 100 "lock file is a symbolic link: refused (100)"
+t "... with a reason" grep -q "refusing $S/lock: a symbolic link" "$W/err"
+t "... and no pass" [ -d "$S/@finished2" ]
+rm -f "$S/lock"
+asq ln -s "$W/nothere" "$S/lock"
+SCANDIR=$S asq "$RUNCLEANQ" 2> "$W/err"
+is "$?" 100 "lock file is a dangling symbolic link: refused (100)"
+t "... and its target is not made" [ ! -e "$W/nothere" ]
+rm -f "$S/lock"
+asq mkfifo -m 600 "$S/lock"
+SCANDIR=$S asq timeout 10 "$RUNCLEANQ" 2> "$W/err"
+is "$?" 100 "lock file is a FIFO: refused (100), without blocking"
+t "... with a reason" grep -q "refusing $S/lock: not a regular file" "$W/err"
+t "... and no pass" [ -d "$S/@finished2" ]
+rm -f "$S/lock"
+asq mkdir -m 700 "$S/lock"
+SCANDIR=$S asq "$RUNCLEANQ" 2> "$W/err"
+is "$?" 100 "lock file is a directory: refused (100)"
+t "... with a reason" grep -q "refusing $S/lock: not a regular file" "$W/err"
+rmdir "$S/lock"
+if need_root; then
+  # Writable by qscand, so only the owner check stands in the way.
+  touch "$S/lock"; chmod 666 "$S/lock"
+  SCANDIR=$S asq "$RUNCLEANQ" 2> "$W/err"
+  is "$?" 100 "lock file owned by root: refused (100)"
+  t "... with a reason" grep -q "refusing $S/lock: not owned by $Q" "$W/err"
+  t "... and no pass" [ -d "$S/@finished2" ]
+  rm -f "$S/lock"
+else
+  for i in 1 2 3; do skip "a foreign lock file: not root"; done
+fi
 
 # run-cleanq: a pass only when none is running.
 asq touch "$S/lock"

@@ -1,0 +1,118 @@
+#!/bin/sh
+# The spool on a tmpfs, as qscanq(7) recommends, through the whole chain:
+# a fresh one (no lock file), one too small for the message, one out of
+# inodes. The test mounts its own tmpfs as the spool (SCANDIR from the
+# trusted caller) and always unmounts it.
+. "$(dirname "$0")/lib.sh"
+need_root || plan_skip_all "not root: mounting a tmpfs needs root"
+
+Q=$QT_QSCAND
+RUNCLEANQ=$QT_HOME/libexec/qscanq/run-cleanq
+MP=$W/tspool
+mkdir "$MP"
+mounted=no
+unmount() {
+  [ $mounted = yes ] || return 0
+  exec 9>&-
+  # A run-cleanq may still be in it (the spool is its cwd) for up to a
+  # second: wait for it, as tests/run does, then unmount for sure.
+  u=0
+  while [ $u -lt 30 ] && pgrep -u "$Q" >/dev/null 2>&1; do sleep 0.1; u=$((u + 1)); done
+  umount "$MP" 2>/dev/null || umount -l "$MP"
+  mounted=no
+}
+trap unmount EXIT
+trap 'exit 130' INT TERM
+# tmount OPTIONS: a fresh, empty tmpfs on $MP, as qscanq(7) says to
+# mount it (qscand's, 0750), with OPTIONS (size=, nr_inodes=).
+tmount() {
+  unmount
+  mount -t tmpfs -o "$1,mode=0750,uid=$(uid_of "$Q"),gid=$(gid_of "$Q")" tmpfs "$MP" || return 1
+  mounted=yes
+}
+tmount size=4m 2>"$W/mount.err" || plan_skip_all "mount -t tmpfs failed: $(cat "$W/mount.err")"
+# Once the first mount worked, a later one that fails is a failure.
+remount() { tmount "$1" || { ok 1 "mount -t tmpfs -o $1"; done_testing; }; }
+
+# settled: within 2 s no message directory is left in the spool (the
+# pass qscanq starts after its message has run).
+settled() {
+  s=0
+  while [ $s -lt 20 ]; do
+    set -- "$MP"/@*
+    [ ! -e "$1" ] && return 0
+    sleep 0.1
+    s=$((s + 1))
+  done
+  return 1
+}
+nothing_passed() { [ ! -e "$R/msg" ] && [ ! -e "$R/env" ]; }
+mail "$W/m"
+
+# a. A fresh tmpfs, as after a boot: no lock file. The message passes,
+# and its run-cleanq makes the lock file and removes the directory. (The
+# old run-cleanq died for want of the lock file: the directory stayed.)
+t "a fresh tmpfs spool has no lock file" [ ! -e "$MP/lock" ]
+qrun SCANDIR="$MP" -- "$W/m"
+is "$EXIT" 0 "fresh tmpfs spool, clean message: 0"
+t "... the downstream got it byte for byte" same "$W/m" "$R/msg"
+t "... and the envelope" same "$W/env" "$R/env"
+t "... the pass removed its directory within 2 s" settled
+is "$(stat -c '%U %F %a' "$MP/lock" 2>&1)" "$Q regular empty file 600" "... and run-cleanq made the lock file ($Q's, 0600)"
+
+# b. A message larger than the tmpfs (2 MB into 1 MiB): a write error
+# (53), nothing handed on (no partial message), the directory removed by
+# the pass the message started, and room for the next message.
+remount size=1m
+{ printf 'Subject: large\n\n'; head -c 1500000 /dev/urandom | base64; } > "$W/large"
+qrun SCANDIR="$MP" -- "$W/large"
+is "$EXIT" 53 "message larger than the tmpfs spool: 53 (write error)"
+t "... nothing passed on" nothing_passed
+t "... because the spool was full" grep -q "unable to write msg: No space left on device" "$R/stderr"
+t "... the pass removed its directory within 2 s" settled
+t "... and the spool is empty again" sh -c '[ "$(df --output=used -B1 "$1" | tail -n 1)" -lt 65536 ]' x "$MP"
+qrun SCANDIR="$MP" -- "$W/m"
+is "$EXIT" 0 "then a small message passes: 0"
+t "... byte for byte" same "$W/m" "$R/msg"
+t "... and its directory goes too" settled
+
+# c. A tmpfs out of inodes. The spool's own directory takes one, the
+# lock file one, then each message @NAME, work, msg, env, one each: with
+# nr_inodes=N the Nth inode is the last to be had. So 3 lets qscanq make
+# @NAME but not work/ (qscanq gives up: abandon(), 71), 4 lets it make
+# work/ but not msg (qscanq-stdin: 53), 5 msg but not env (53). A pass
+# is held off by the test holding the lock, so the directory each leaves
+# can be seen: not sticky (0700), hence the next pass takes it.
+remount size=4m,nr_inodes=1
+SCANDIR=$MP "$RUNCLEANQ" 2> "$W/err"
+is "$?" 111 "run-cleanq on a tmpfs with no inode for the lock file: 111"
+t "... and says why" grep -q "unable to create $MP/lock: No space left on device" "$W/err"
+for ni in 3 4 5; do
+  case $ni in
+    3) code=71 item=work what='mkdir @[0-9a-f.]*/work' ;;
+    4) code=53 item=msg what='create msg' ;;
+    5) code=53 item=env what='create env' ;;
+  esac
+  remount "size=4m,nr_inodes=$ni"
+  SCANDIR=$MP "$RUNCLEANQ" 2> "$W/err"
+  is "$?" 0 "nr_inodes=$ni: run-cleanq makes the lock file and passes"
+  exec 9>>"$MP/lock"
+  flock -w 30 9
+  qrun SCANDIR="$MP" -- "$W/m"
+  is "$EXIT" "$code" "nr_inodes=$ni, no inode for $item: $code"
+  t "... says so" grep -q "unable to $what: No space left on device" "$R/stderr"
+  t "... nothing passed on" nothing_passed
+  is "$(stat -c %a "$MP"/@* 2>&1)" 700 "... its directory is left not sticky (0700)"
+  exec 9>&-
+  SCANDIR=$MP "$RUNCLEANQ" 2>/dev/null
+  t "... and the next pass removes it" settled
+done
+# One more inode (6) is all a message needs, with a scanner that makes
+# no file of its own: the counts above are exact.
+remount size=4m,nr_inodes=6
+SCANDIR=$MP "$RUNCLEANQ" 2>/dev/null
+qrun SCANDIR="$MP" "SCANCMD=/bin/true" -- "$W/m"
+is "$EXIT" 0 "nr_inodes=6: a message passes (with a scanner that makes no file)"
+t "... byte for byte" same "$W/m" "$R/msg"
+
+done_testing

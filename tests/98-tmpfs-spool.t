@@ -46,6 +46,14 @@ settled() {
   done
   return 1
 }
+# todo REASON DESCRIPTION COMMAND...: a known hole, reported as TAP TODO
+# (prove says "TODO passed" once it is fixed), not counted as a failure.
+todo() {
+  why=$1 d=$2
+  shift 2
+  tapn=$((tapn + 1))
+  if "$@"; then echo "ok $tapn - $d # TODO $why"; else echo "not ok $tapn - $d # TODO $why"; fi
+}
 nothing_passed() { [ ! -e "$R/msg" ] && [ ! -e "$R/env" ]; }
 mail "$W/m"
 
@@ -114,5 +122,39 @@ SCANDIR=$MP "$RUNCLEANQ" 2>/dev/null
 qrun SCANDIR="$MP" "SCANCMD=/bin/true" -- "$W/m"
 is "$EXIT" 0 "nr_inodes=6: a message passes (with a scanner that makes no file)"
 t "... byte for byte" same "$W/m" "$R/msg"
+
+# d. A known hole, in libclamav rather than qscanq: the default scanner
+# (qscanq-clamav) has libclamav make its temporary files in TMPDIR, the
+# work directory, so in the spool. When libclamav cannot make its
+# per-scan directory there (nr_inodes=6: the message took the last
+# inode), scan_common() turns the error (CL_EACCES) into CL_CLEAN and
+# nothing is scanned; with 8, the mail parser cannot make the file for
+# an attachment and skips it. Either way a virus passes with exit 0.
+# (7 happens to fail closed: 71.) Out of space it is the same: a 676 KB
+# message fits a 1 MiB tmpfs, the 500 KB attachment libclamav decodes
+# next to it does not (fileblobAddData: Can't write), and the EICAR at
+# its end passes. Kept as TODO until qscanq-clamav fails closed on
+# libclamav's errors.
+eicar > "$W/eicar.com"
+mail "$W/virus" "$W/eicar.com" "report.pdf"
+{ head -c 500000 /dev/urandom; eicar; } > "$W/big.bin"
+mail "$W/bigvirus" "$W/big.bin" "report.pdf"
+remount size=1m
+SCANDIR=$MP "$RUNCLEANQ" 2>/dev/null
+qrun SCANDIR="$MP" -- "$W/bigvirus"
+todo "libclamav calls a scan it could not make clean" "size=1m, 676 KB message with EICAR at the end of its attachment: not passed (got exit $EXIT)" \
+  sh -c '[ "$1" != 0 ] && [ ! -e "$2/msg" ]' x "$EXIT" "$R"
+for ni in 6 8; do
+  remount "size=4m,nr_inodes=$ni"
+  SCANDIR=$MP "$RUNCLEANQ" 2>/dev/null
+  qrun SCANDIR="$MP" -- "$W/virus"
+  todo "libclamav calls a scan it could not make clean" "nr_inodes=$ni, EICAR attached, libclamav out of inodes: not passed (got exit $EXIT)" \
+    sh -c '[ "$1" != 0 ] && [ ! -e "$2/msg" ]' x "$EXIT" "$R"
+done
+remount size=4m
+qrun SCANDIR="$MP" -- "$W/virus"
+is "$EXIT" 31 "... while with room to spare the same messages are a virus: 31"
+qrun SCANDIR="$MP" -- "$W/bigvirus"
+is "$EXIT" 31 "... and 31"
 
 done_testing

@@ -17,6 +17,21 @@ if need_root; then
   t "... and every installed file" grep -q "^ok *installed files *all [0-9]* as " "$W/st"
   t "... and sent the zipped EICAR" grep -q '^ok   zipped .*exit 82, verdict virus, reply "Dvirus found' "$W/st"
   t "... and a clean message of databytes" grep -q '^ok   large .*exit 0, verdict clean' "$W/st"
+  t "... it names the spool's file system" grep -q "^info spool file system \|^ok   spool file system " "$W/st"
+  t "... and finds room for twice databytes there" grep -q "^ok   spool space .* KB free (twice databytes: 1953 KB)" "$W/st"
+  # A spool too small for a message of databytes: a tmpfs of 1 MB.
+  if mount -t tmpfs -o "size=1m,mode=0750,uid=$(uid_of "$QT_QSCAND"),gid=$(gid_of "$QT_QSCAND")" qscanq-test "$QT_SPOOL" 2> /dev/null; then
+    install -o "$QT_QSCAND" -g "$(gid_of "$QT_QSCAND")" -m 600 /dev/null "$QT_SPOOL/lock"
+    "$ST" > "$W/st" 2>&1
+    is "$?" 1 "selftest fails on a spool smaller than twice databytes"
+    t "... at the spool space line" grep -q "^FAIL spool space .* KB free, under twice databytes (1953 KB)" "$W/st"
+    t "... and knows it is a tmpfs" grep -q "^ok   spool file system *tmpfs" "$W/st"
+    # The last messages' cleanq pass may still be running in it.
+    flock -w 10 "$QT_SPOOL/lock" true
+    umount "$QT_SPOOL" 2> /dev/null || umount -l "$QT_SPOOL"
+  else
+    skip "cannot mount a tmpfs"; skip "cannot mount a tmpfs"; skip "cannot mount a tmpfs"
+  fi
   printf '.exe\n' > "$W/badext"; chmod 644 "$W/badext"
   SCANCMD="qscanq-attach -f $W/badext qscanq-clamav -d $QT/db" "$ST" > "$W/st" 2>&1
   is "$?" 0 "selftest with an attachment policy passes"
@@ -58,7 +73,7 @@ EOT
   fi
   rm -f "$QT/qmail/control/databytes"
 else
-  for i in $(seq 21); do skip "selftest checks the setuid installation: not root"; done
+  for i in $(seq 26); do skip "selftest checks the setuid installation: not root"; done
 fi
 
 # The services, for real under svscan.

@@ -227,21 +227,43 @@ static int abandon(int dirfd)
    it: the kernel clears it when it execs a program whose effective ids
    differ from its real ones, as qscanq-stdin's do. qscanq-stdin arms it
    itself, and tells whether we are alive by our lock on the message
-   directory. */
+   directory. posix_spawn, not fork: glibc's shares our memory until the
+   exec (CLONE_VFORK), so no copy of our address space is made and torn
+   down again for every message, and a failed exec is its error here.
+   -1 with errno if it cannot be started. */
 static pid_t start_stdin(int workfd, int logw, char const *const *argv)
 {
-  char fmt[UINT_FMT];
-  pid_t pid = fork();
-  if (pid) return pid;
-  fmt[uint_fmt(fmt, (unsigned int)logw)] = 0;
-  if (fchdir(workfd) < 0 || fcntl(logw, F_SETFD, 0) < 0 || setenv("QSCANQ_LOGFD", fmt, 1) < 0)
+  static char const var[] = "QSCANQ_LOGFD=";
+  char logenv[sizeof var + UINT_FMT];
+  size_t n = 0, k = 0;
+  char const **envp;
+  posix_spawn_file_actions_t fa;
+  pid_t pid;
+  int e;
+  memcpy(logenv, var, sizeof var - 1);
+  logenv[sizeof var - 1 + uint_fmt(logenv + sizeof var - 1, (unsigned int)logw)] = 0;
+  while (environ[n]) n++;
+  envp = malloc((n + 2) * sizeof *envp);
+  if (!envp) return -1;
+  for (size_t i = 0; i < n; i++)
+    if (strncmp(environ[i], var, sizeof var - 1)) envp[k++] = environ[i];
+  envp[k++] = logenv;
+  envp[k] = 0;
+  e = posix_spawn_file_actions_init(&fa);
+  if (!e)
   {
-    strerr_warnwusys("set up ", QSCANQ_STDIN);
-    _exit(QQ_TEMP);
+    /* dup2 onto itself clears close-on-exec (glibc, POSIX 2024). */
+    if (!(e = posix_spawn_file_actions_addfchdir_np(&fa, workfd)) && !(e = posix_spawn_file_actions_adddup2(&fa, logw, logw)))
+      e = posix_spawn(&pid, QSCANQ_STDIN, &fa, 0, (char *const *)argv, (char *const *)envp);
+    posix_spawn_file_actions_destroy(&fa);
   }
-  execv(QSCANQ_STDIN, (char *const *)argv);
-  strerr_warnwusys("exec ", QSCANQ_STDIN);
-  _exit(QQ_TEMP);
+  free(envp);
+  if (e)
+  {
+    errno = e;
+    return -1;
+  }
+  return pid;
 }
 
 /* The last line qscanq-stdin sent (it sends one, or two when a clean
@@ -367,7 +389,7 @@ int main(int argc, char const *const *argv)
   pid = start_stdin(workfd, logp[1], argv);
   if (pid < 0)
   {
-    strerr_warnwusys("fork for ", QSCANQ_STDIN);
+    strerr_warnwusys("start ", QSCANQ_STDIN);
     fd_close(logp[0]);
     fd_close(logp[1]);
     return abandon(dirfd);

@@ -1,21 +1,47 @@
 #include <stdlib.h>
 #include <string.h>
-#include <skalibs/allreadwrite.h>
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
 #include <qscanq/clam.h>
 #include <qscanq/exitcodes.h>
+#include <qscanq/qscanq.h>
 
-/* libclamav's messages, as it would print them, except that a failed
+/* text made safe for a log line, word by word: its blanks stay blanks,
+   so the line reads as libclamav wrote it, and everything else a name
+   from the message could carry (controls, newlines, odd bytes) is
+   escaped. */
+static void safeline(char *out, size_t max, char const *text)
+{
+  size_t len = strlen(text), o = 0, i = 0;
+  while (len && (text[len - 1] == '\n' || text[len - 1] == '.')) len--;
+  out[0] = 0;
+  while (i < len && o + 1 < max)
+  {
+    size_t w = i;
+    while (w < len && text[w] != ' ') w++;
+    o += qscanq_logsafe(out + o, max - o, text + i, w - i);
+    if (w < len && o + 1 < max)
+    {
+      out[o++] = ' ';
+      out[o] = 0;
+    }
+    i = w + 1;
+  }
+}
+
+/* libclamav's messages, made safe for the log, except that a failed
    allocation ends the scan at once. libclamav carries on after one: a
    MIME part it could not store is left out (so its verdict is not to be
    trusted), and under a tight softlimit its mail parser retries for
    minutes, until the scan timeout kills it. */
 static void msg(enum cl_msg severity, char const *fullmsg, char const *text, void *ctx)
 {
+  char line[512];
+  (void)fullmsg;
   (void)ctx;
   if (severity != CL_MSG_ERROR && severity != CL_MSG_WARN) return;
-  allwrite(2, fullmsg, strlen(fullmsg));
+  safeline(line, sizeof line, text);
+  strerr_warnw(severity == CL_MSG_ERROR ? "libclamav error: " : "libclamav warning: ", line);
   if (severity == CL_MSG_ERROR && (strstr(text, "alloc") || strstr(text, "memory")))
     strerr_dief(VERDICT_FAIL, "libclamav ran out of memory: raise the memory limit (softlimit -m)");
 }

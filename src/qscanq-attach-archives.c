@@ -165,6 +165,9 @@ int main(int argc, char const *const *argv)
     buffer_puts(buffer_1, what);
     buffer_putsflush(buffer_1, v == VERDICT_VIRUS ? " FOUND\n" : " ERROR\n");
     if (v == VERDICT_VIRUS) return v;
+    /* Only a size limit is raised in the configuration; a libclamav
+       error or an unreadable member is not. */
+    if (strncmp(what, "Heuristics.Limits.Exceeded.", 27)) strerr_dief(VERDICT_FAIL, "not scanned whole: ", why);
     strerr_dief(VERDICT_FAIL, "not scanned whole: ", why,
         ": raise MaxFileSize/MaxScanSize in clamd.conf and -m/-M together");
   }

@@ -53,6 +53,37 @@ else
   skip "clamav-testfiles not installed"
 fi
 
+# libclamav's errors during a scan. It reports them and carries on, and
+# may then call the scan clean although it never looked at part of the
+# message; qscanq-clamav counts any error as a failure (2): deferred,
+# never passed. A TMPDIR it cannot write in (a full spool is the same):
+# libclamav cannot make its per-scan directory and says CL_CLEAN (the
+# old qscanq-clamav: exit 0 for EICAR attached).
+mkdir -m 0555 "$W/ro"
+# As root, run as qscand (root writes anywhere), who must get through $W.
+asq() { if need_root; then setpriv --reuid="$(uid_of "$QT_QSCAND")" --regid="$(gid_of "$QT_QSCAND")" --clear-groups "$@"; else "$@"; fi; }
+need_root && chmod 0711 "$W"
+OUT=$(asq env TMPDIR="$W/ro" "$SC" -d "$DB" < "$W/b64" 2>"$W/err"); CODE=$?
+is "$CODE" 2 "TMPDIR not writable, EICAR attached: exit 2 (not 0: nothing was scanned)"
+is "$OUT" "stdin: Qscanq.Unscannable.LibclamavError ERROR" "... reported as NAME: REASON ERROR"
+t "... the diagnostic names libclamav's error" grep -q "qscanq-clamav: fatal: not scanned: libclamav failed during the scan (Can't create temporary directory for scan: $W/ro/" "$W/err"
+OUT=$(asq env TMPDIR="$W/ro" "$SC" -d "$DB" < "$W/clean" 2>/dev/null); CODE=$?
+is "$CODE" 2 "... and a clean mail there: exit 2 too (unscanned is not clean)"
+# A truncated xz attachment: xz -dc still gives what it decoded (EICAR
+# first), libclamav drops all of it at the premature end (an error, and
+# the old qscanq-clamav said clean). A sender can do that on purpose.
+if command -v xz >/dev/null 2>&1; then
+  { eicar; printf '\n'; seq 1 20000; } | xz -c > "$W/full.xz"
+  head -c $(($(wc -c < "$W/full.xz") / 2)) "$W/full.xz" > "$W/cut.xz"
+  mail "$W/cutxz" "$W/cut.xz" "notes.xz"
+  t "xz -dc gets EICAR out of the truncated xz" sh -c 'xz -dc "$1" 2>/dev/null | grep -q EICAR-STANDARD' x "$W/cut.xz"
+  scan "$W/cutxz"
+  is "$CODE" 2 "EICAR in a truncated xz attachment: exit 2, not 0"
+  t "... naming libclamav's error" grep -q "libclamav failed during the scan (cli_scanxz: premature end of compressed stream)" "$W/scanerr"
+else
+  skip "xz not installed"
+fi
+
 # Nothing left behind in TMPDIR.
 t "no temporary files left in TMPDIR" sh -c '[ -z "$(find "$1" -name "clamav-*" -print -quit)" ]' x "$W"
 

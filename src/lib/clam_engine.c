@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <skalibs/strerr.h>
@@ -5,6 +6,13 @@
 #include <qscanq/clam.h>
 #include <qscanq/exitcodes.h>
 #include <qscanq/qscanq.h>
+
+/* The errors libclamav reported since the engine was compiled: one
+   engine scans one message per process, so these are the scan's. A
+   static, not the scan's callback context: libclamav reports some errors
+   (the per-scan temporary directory) before it sets that context up. */
+static unsigned int nerrors;
+static char firsterror[256];
 
 /* text made safe for a log line, word by word: its blanks stay blanks,
    so the line reads as libclamav wrote it, and everything else a name
@@ -29,11 +37,14 @@ static void safeline(char *out, size_t max, char const *text)
   }
 }
 
-/* libclamav's messages, made safe for the log, except that a failed
-   allocation ends the scan at once. libclamav carries on after one: a
-   MIME part it could not store is left out (so its verdict is not to be
-   trusted), and under a tight softlimit its mail parser retries for
-   minutes, until the scan timeout kills it. */
+/* libclamav's messages, made safe for the log. An error is recorded:
+   libclamav carries on after most of them and may still call the scan
+   clean, although part of the message was never looked at (a temporary
+   file it could not make or write in a full TMPDIR, a stream it could not
+   decode); qscanq_sizeguard_verdict refuses to call such a scan clean. A
+   failed allocation ends the scan at once: libclamav leaves out a MIME
+   part it could not store, and under a tight softlimit its mail parser
+   retries for minutes, until the scan timeout kills it. */
 static void msg(enum cl_msg severity, char const *fullmsg, char const *text, void *ctx)
 {
   char line[512];
@@ -42,8 +53,17 @@ static void msg(enum cl_msg severity, char const *fullmsg, char const *text, voi
   if (severity != CL_MSG_ERROR && severity != CL_MSG_WARN) return;
   safeline(line, sizeof line, text);
   strerr_warnw(severity == CL_MSG_ERROR ? "libclamav error: " : "libclamav warning: ", line);
-  if (severity == CL_MSG_ERROR && (strstr(text, "alloc") || strstr(text, "memory")))
+  if (severity != CL_MSG_ERROR) return;
+  if (strstr(text, "alloc") || strstr(text, "memory"))
     strerr_dief(VERDICT_FAIL, "libclamav ran out of memory: raise the memory limit (softlimit -m)");
+  if (!nerrors) safeline(firsterror, sizeof firsterror, text);
+  if (nerrors < UINT_MAX) nerrors++;
+}
+
+char const *qscanq_clam_error(unsigned int *count)
+{
+  if (count) *count = nerrors;
+  return nerrors ? firsterror : 0;
 }
 
 struct cl_engine *qscanq_clam_engine(char const *dbdir, char const *tmpdir)
@@ -65,5 +85,9 @@ struct cl_engine *qscanq_clam_engine(char const *dbdir, char const *tmpdir)
   if (!sigs) strerr_dief(VERDICT_FAIL, "no signatures in ", dbdir, ": refusing to call anything clean");
   r = cl_engine_compile(e);
   if (r != CL_SUCCESS) strerr_diefu(VERDICT_FAIL, "compile the signatures: ", cl_strerror(r));
+  /* From here on every error is the scan's. One a load survived was
+     printed; it does not make every message a failure. */
+  nerrors = 0;
+  firsterror[0] = 0;
   return e;
 }

@@ -171,6 +171,8 @@ enum qscanq_verdict qscanq_sizeguard_verdict(struct qscanq_sizeguard const *g, c
   int limit = r == CL_VIRUS && virname && !strncmp(virname, LIMITS, sizeof LIMITS - 1);
   int callback = r == CL_VIRUS && virname && !strcmp(virname, "Detected.By.Callback");
   char const *which = limit ? virname + sizeof LIMITS - 1 : "";
+  char const *err;
+  unsigned int nerr;
   if (max) why[0] = 0;
   /* A signature decides, whatever else was too big. */
   if (r == CL_VIRUS && virname && *virname && !limit && !callback)
@@ -205,6 +207,25 @@ enum qscanq_verdict qscanq_sizeguard_verdict(struct qscanq_sizeguard const *g, c
     *name = virname;
     cat(&t, "refused by a callback");
     return VERDICT_VIRUS;
+  }
+  /* libclamav reported an error and carried on: part of the message was
+     never looked at, whatever r says. It turns a per-scan directory it
+     cannot make into CL_CLEAN, skips a MIME part it cannot write out, and
+     drops everything an xz stream held before a corrupt byte, which xz
+     itself still extracts. */
+  if ((err = qscanq_clam_error(&nerr)))
+  {
+    *name = "Qscanq.Unscannable.LibclamavError";
+    cat(&t, "libclamav failed during the scan (");
+    cat(&t, err);
+    if (nerr > 1)
+    {
+      cat(&t, ", and ");
+      catn(&t, nerr - 1);
+      cat(&t, " more");
+    }
+    cat(&t, "): part of the message went unread (a full TMPDIR, or data libclamav cannot decode)");
+    return VERDICT_FAIL;
   }
   *name = LIMITS "MaxFileSize";
   if (g->msgsize > g->limit.filesize)

@@ -11,6 +11,14 @@
    database with no signatures: an empty engine would call everything
    clean. */
 extern struct cl_engine *qscanq_clam_engine(char const *dbdir, char const *tmpdir);
+/* The first error libclamav reported since qscanq_clam_engine compiled
+   the engine (that is, during the scan), made safe for a log line, or 0
+   if none; *count (if count is not 0) gets how many. libclamav carries on
+   after an error and may call the scan clean although it left part of
+   the message unread: a temporary file it could not make or write (a
+   full TMPDIR), a stream it could not decode. Allocation errors never
+   get here: they end the program (exit 2). */
+extern char const *qscanq_clam_error(unsigned int *count);
 /* Every parser on; exceeding a limit is a finding, never a silent pass. */
 extern void qscanq_clam_options(struct cl_scan_options *o);
 
@@ -79,7 +87,8 @@ extern void qscanq_clam_sizeguard(struct cl_engine *e, struct qscanq_sizeguard *
 /* The verdict of a scan: r and virname from cl_scandesc_callback, g its
    guard. A signature wins; then a bomb or a structure limit (MaxRecursion,
    MaxFiles) is VERDICT_VIRUS; a size limit (a member not scanned whole,
-   MaxFileSize, MaxScanSize, MaxScanTime) is VERDICT_FAIL; a clean result
+   MaxFileSize, MaxScanSize, MaxScanTime) is VERDICT_FAIL, and so is any
+   error libclamav reported during the scan (qscanq_clam_error); a clean result
    is clean only if the guard saw nothing; anything else is VERDICT_FAIL.
    *name: the signature or limit name for the report; why (max bytes,
    NUL-terminated): a sentence for the log naming the limit to raise, or

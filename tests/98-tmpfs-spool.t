@@ -1,8 +1,10 @@
 #!/bin/sh
 # The spool on a tmpfs, as qscanq(7) recommends, through the whole chain:
 # a fresh one (no lock file), one too small for the message, one out of
-# inodes. The test mounts its own tmpfs as the spool (SCANDIR from the
-# trusted caller) and always unmounts it.
+# inodes; then libclamav's temporary files on a full tmpfs: in the spool
+# (qscanq-clamav, the archive pass of qscanq-attach) and in clamd's
+# TemporaryDirectory. The test mounts its own tmpfs as the spool (SCANDIR
+# from the trusted caller) and always unmounts it.
 . "$(dirname "$0")/lib.sh"
 need_root || plan_skip_all "not root: mounting a tmpfs needs root"
 

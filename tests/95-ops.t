@@ -19,6 +19,21 @@ if need_root; then
   t "... and a clean message of databytes" grep -q '^ok   large .*exit 0, verdict clean' "$W/st"
   t "... it names the spool's file system" grep -q "^info spool file system \|^ok   spool file system " "$W/st"
   t "... and finds room for twice databytes there" grep -q "^ok   spool space .* KB free (twice databytes: 1953 KB)" "$W/st"
+  # clamd's TemporaryDirectory, from a clamd.conf (CLAMD_CONF): room, then
+  # a 1 MB tmpfs, where clamd would call what it cannot unpack clean.
+  mkdir -p "$W/ctmp"
+  printf 'LocalSocket /nonexistent\nTemporaryDirectory %s\n' "$W/ctmp" > "$W/clamd.conf"
+  # (No clamd answers here: only the TemporaryDirectory line matters.)
+  SCANCMD="qscanq-clamd -t 2 -s $W/nosuch.sock" CLAMD_CONF=$W/clamd.conf "$ST" > "$W/st" 2>&1
+  t "selftest checks clamd's TemporaryDirectory from clamd.conf" grep -q "^ok   clamd TemporaryDirectory *$W/ctmp (from $W/clamd.conf): [0-9]* KB free" "$W/st"
+  if mount -t tmpfs -o size=1m qscanq-test "$W/ctmp" 2> /dev/null; then
+    SCANCMD="qscanq-clamd -t 2 -s $W/nosuch.sock" CLAMD_CONF=$W/clamd.conf "$ST" > "$W/st" 2>&1
+    t "selftest fails when clamd's TemporaryDirectory is smaller than twice databytes" grep -q "^FAIL clamd TemporaryDirectory" "$W/st"
+    t "... and says what clamd then does" grep -q "^FAIL clamd TemporaryDirectory .*under twice databytes (1953 KB): clamd calls what it cannot unpack there clean" "$W/st"
+    umount "$W/ctmp" 2> /dev/null || umount -l "$W/ctmp"
+  else
+    skip "cannot mount a tmpfs"; skip "cannot mount a tmpfs"
+  fi
   # A spool too small for a message of databytes: a tmpfs of 1 MB.
   if mount -t tmpfs -o "size=1m,mode=0750,uid=$(uid_of "$QT_QSCAND"),gid=$(gid_of "$QT_QSCAND")" qscanq-test "$QT_SPOOL" 2> /dev/null; then
     install -o "$QT_QSCAND" -g "$(gid_of "$QT_QSCAND")" -m 600 /dev/null "$QT_SPOOL/lock"
@@ -73,7 +88,7 @@ EOT
   fi
   rm -f "$QT/qmail/control/databytes"
 else
-  for i in $(seq 26); do skip "selftest checks the setuid installation: not root"; done
+  for i in $(seq 29); do skip "selftest checks the setuid installation: not root"; done
 fi
 
 # The services, for real under svscan.

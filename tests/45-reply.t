@@ -48,6 +48,14 @@ qrun "$SC" QSCANQ_REPLY=indimail ERROR_FD=5 -- "$W/banned"
 is "$EXIT" 34 "indimail: banned, ERROR_FD not open: 34"
 qrun "$FAIL" QSCANQ_REPLY=indimail ERROR_FD=5 -- "$W/clean"
 is "$EXIT" 71 "indimail: failure, ERROR_FD not open: 71"
+# Whatever number qscanq's own descriptors take (the log pipe to
+# qscanq-stdin among them), a reply descriptor the caller did not open
+# stays "not open": qscanq-stdin closes the log pipe before any reply,
+# so no reply goes into it and the plain code comes back.
+for n in 3 4 5 6 7 8 9; do
+  qrun "$SC" QSCANQ_REPLY=indimail ERROR_FD=$n -- "$W/virus"
+  is "$EXIT" 33 "indimail: virus, ERROR_FD=$n not open: 33"
+done
 
 # A reply fd that is open but read-only is not a reply channel.
 qrun "$SC" QSCANQ_REPLY=notqmail -- "$W/virus" 6<"$W/clean"

@@ -1,5 +1,5 @@
-/* Fuzz target: qscanq_logsafe. The first two bytes choose max (0 to
-   1023); the rest is the input. The output fits in max bytes with its
+/* Fuzz target: qscanq_logsafe, and its ends and words forms. The first
+   two bytes choose max (0 to 1023); the rest is the input. The output fits in max bytes with its
    NUL, has no byte below 0x21, no '"', no DEL, a '\' only to start a
    \xHH or \uXXXX escape, is well-formed UTF-8 without C1, line
    separator or bidirectional controls, and is a prefix of the output
@@ -68,6 +68,26 @@ static void wellformed(unsigned char const *o, size_t len)
   }
 }
 
+static size_t blanks(unsigned char const *s, size_t n)
+{
+  size_t b = 0;
+  for (size_t i = 0; i < n; i++) b += s[i] == ' ';
+  return b;
+}
+
+/* Words made safe, separated by blanks. */
+static void words(unsigned char const *o, size_t len)
+{
+  size_t i = 0;
+  while (i <= len)
+  {
+    size_t w = i;
+    while (w < len && o[w] != ' ') w++;
+    wellformed(o + i, w - i);
+    i = w + 1;
+  }
+}
+
 int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
 {
   size_t max, len, full, room;
@@ -109,6 +129,20 @@ int LLVMFuzzerTestOneInput(uint8_t const *data, size_t size)
     check(qscanq_logsafe_ends(twice, max, all, full) == full && !memcmp(twice, all, full + 1));
     free(twice);
   }
+  /* The words form: each word as safe, every input blank one output
+     blank, within max; with room for all, nothing cut. */
+  len = qscanq_logsafe_words(out, max, (char const *)data, size);
+  if (!max) check(len == 0);
+  else
+  {
+    check(len < max && !out[len] && strlen(out) == len);
+    words((unsigned char const *)out, len);
+  }
+  full = qscanq_logsafe_words(all, room, (char const *)data, size);
+  check(full < room && !all[full]);
+  words((unsigned char const *)all, full);
+  check(blanks((unsigned char const *)all, full) == blanks(data, size));
+  check(len <= full && !memcmp(out, all, len));
   free(out);
   free(all);
   return 0;

@@ -14,27 +14,13 @@
 static unsigned int nerrors;
 static char firsterror[256];
 
-/* text made safe for a log line, word by word: its blanks stay blanks,
-   so the line reads as libclamav wrote it, and everything else a name
-   from the message could carry (controls, newlines, odd bytes) is
-   escaped. */
+/* libclamav's text as one log line: its trailing newline and full stop
+   dropped, its words made safe. */
 static void safeline(char *out, size_t max, char const *text)
 {
-  size_t len = strlen(text), o = 0, i = 0;
+  size_t len = strlen(text);
   while (len && (text[len - 1] == '\n' || text[len - 1] == '.')) len--;
-  out[0] = 0;
-  while (i < len && o + 1 < max)
-  {
-    size_t w = i;
-    while (w < len && text[w] != ' ') w++;
-    o += qscanq_logsafe(out + o, max - o, text + i, w - i);
-    if (w < len && o + 1 < max)
-    {
-      out[o++] = ' ';
-      out[o] = 0;
-    }
-    i = w + 1;
-  }
+  qscanq_logsafe_words(out, max, text, len);
 }
 
 /* libclamav's messages, made safe for the log. An error is recorded:

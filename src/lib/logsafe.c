@@ -11,8 +11,7 @@
 
 static int dangerous(unsigned int u)
 {
-  return (u >= 0x80 && u <= 0x9f) || u == 0x061c || u == 0x200e || u == 0x200f || (u >= 0x2028 && u <= 0x202e)
-      || (u >= 0x2066 && u <= 0x2069) || u == 0xfeff;
+  return (u >= 0x80 && u <= 0x9f) || u == 0x061c || u == 0x200e || u == 0x200f || (u >= 0x2028 && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069) || u == 0xfeff;
 }
 
 /* Length of the well-formed UTF-8 sequence at s (at most n bytes), its
@@ -139,3 +138,25 @@ size_t qscanq_logsafe_ends(char *out, size_t max, char const *in, size_t len)
   return o + 3 + tl;
 }
 
+/* A line of words, each made safe as by qscanq_logsafe, every blank kept
+   as one blank: text quoting names from outside (libclamav's messages)
+   reads as it was written, and nothing in it can break the log line. */
+size_t qscanq_logsafe_words(char *out, size_t max, char const *in, size_t len)
+{
+  size_t o = 0, i = 0;
+  if (!max) return 0;
+  out[0] = 0;
+  while (i < len && o + 1 < max)
+  {
+    size_t w = i;
+    while (w < len && in[w] != ' ') w++;
+    o += qscanq_logsafe(out + o, max - o, in + i, w - i);
+    if (w < len && o + 1 < max)
+    {
+      out[o++] = ' ';
+      out[o] = 0;
+    }
+    i = w + 1;
+  }
+  return o;
+}

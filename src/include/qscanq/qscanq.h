@@ -75,6 +75,9 @@ extern size_t qscanq_logsafe(char *out, size_t max, char const *in, size_t len);
    names, whose extension is at the end; and escapes already in the
    input pass unchanged, so that a value made safe twice reads as once. */
 extern size_t qscanq_logsafe_ends(char *out, size_t max, char const *in, size_t len);
+/* A line of words: each word as qscanq_logsafe makes it, every blank
+   kept as a blank, within max bytes with the NUL. */
+extern size_t qscanq_logsafe_words(char *out, size_t max, char const *in, size_t len);
 
 /* Prints "PROG VERSION" and exits 0 when the only argument is -V. */
 extern void qscanq_version(int argc, char const *const *argv);

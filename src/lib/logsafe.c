@@ -148,9 +148,12 @@ size_t qscanq_logsafe_words(char *out, size_t max, char const *in, size_t len)
   out[0] = 0;
   while (i < len && o + 1 < max)
   {
-    size_t w = i;
+    size_t w = i, used;
     while (w < len && in[w] != ' ') w++;
-    o += qscanq_logsafe(out + o, max - o, in + i, w - i);
+    o += safe(out + o, max - o, in + i, w - i, &used, 0);
+    /* A word cut short ends the line: what follows would read as if
+       nothing were missing. */
+    if (used < w - i) break;
     if (w < len && o + 1 < max)
     {
       out[o++] = ' ';

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
+#include <skalibs/env.h>
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
 #include <qscanq/exitcodes.h>
@@ -233,22 +234,21 @@ static int abandon(int dirfd)
    -1 with errno if it cannot be started. */
 static pid_t start_stdin(int workfd, int logw, char const *const *argv)
 {
-  static char const var[] = "QSCANQ_LOGFD=";
-  char logenv[sizeof var + UINT_FMT];
-  size_t n = 0, k = 0;
+  char logenv[sizeof "QSCANQ_LOGFD=" + UINT_FMT] = "QSCANQ_LOGFD=";
+  size_t n = env_len((char const *const *)environ);
   char const **envp;
   posix_spawn_file_actions_t fa;
   pid_t pid;
   int e;
-  memcpy(logenv, var, sizeof var - 1);
-  logenv[sizeof var - 1 + uint_fmt(logenv + sizeof var - 1, (unsigned int)logw)] = 0;
-  while (environ[n]) n++;
+  logenv[13 + uint_fmt(logenv + 13, (unsigned int)logw)] = 0;
   envp = malloc((n + 2) * sizeof *envp);
   if (!envp) return -1;
-  for (size_t i = 0; i < n; i++)
-    if (strncmp(environ[i], var, sizeof var - 1)) envp[k++] = environ[i];
-  envp[k++] = logenv;
-  envp[k] = 0;
+  /* The caller's environment with ours in place of any QSCANQ_LOGFD. */
+  if (!env_merge(envp, n + 2, (char const *const *)environ, n, logenv, strlen(logenv) + 1))
+  {
+    free(envp);
+    return -1;
+  }
   e = posix_spawn_file_actions_init(&fa);
   if (!e)
   {
@@ -276,26 +276,25 @@ static size_t readlog(int fd, char *s, size_t max)
   size_t len = 0;
   for (;;)
   {
+    char const *p = tmp;
+    size_t n;
     ssize_t r = read(fd, tmp, sizeof tmp);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
-    if ((size_t)r >= max)
+    /* Keep the newest max - 1 bytes: the last line is what counts. */
+    n = (size_t)r;
+    if (n > max - 1)
     {
-      memcpy(s, tmp + r - (max - 1), max - 1);
-      len = max - 1;
+      p += n - (max - 1);
+      n = max - 1;
     }
-    else
+    if (len + n > max - 1)
     {
-      /* Keep the newest bytes: drop the oldest when full. */
-      if (len + r > max - 1)
-      {
-        size_t drop = len + r - (max - 1);
-        memmove(s, s + drop, len - drop);
-        len -= drop;
-      }
-      memcpy(s + len, tmp, r);
-      len += r;
+      memmove(s, s + len + n - (max - 1), max - 1 - n);
+      len = max - 1 - n;
     }
+    memcpy(s + len, p, n);
+    len += n;
   }
   while (len && s[len - 1] == '\n') len--;
   s[len] = 0;
